@@ -1,0 +1,78 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { presentClient, presentClientWithSecret } from '../clients/client.presenter.js';
+import { ClientsService } from '../clients/clients.service.js';
+import { CreateClientDto } from '../clients/dto/create-client.dto.js';
+import { UpdateClientDto } from '../clients/dto/update-client.dto.js';
+import { PaginationQuery } from '../common/pagination.query.js';
+import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(BearerAuthGuard)
+@Scopes('admin')
+@Controller('admin/clients')
+export class AdminClientsController {
+  constructor(private readonly clients: ClientsService) {}
+
+  /** Registers a client; a confidential client's secret is in this answer only. */
+  @Post()
+  async create(@Body() body: CreateClientDto) {
+    const { client, secret } = await this.clients.create(body);
+    return presentClientWithSecret(client, secret);
+  }
+
+  @Get()
+  async list(@Query() query: PaginationQuery) {
+    const page = await this.clients.list(query.limit, query.offset);
+    return { ...page, items: page.items.map(presentClient) };
+  }
+
+  @Get(':clientId')
+  async get(@Param('clientId') clientId: string) {
+    return presentClient(await this.clients.get(clientId));
+  }
+
+  @Patch(':clientId')
+  async update(@Param('clientId') clientId: string, @Body() body: UpdateClientDto) {
+    const { client, secret } = await this.clients.update(clientId, body);
+    return presentClientWithSecret(client, secret);
+  }
+
+  @Post(':clientId/disable')
+  @HttpCode(200)
+  async disable(@Param('clientId') clientId: string) {
+    return presentClient(await this.clients.setDisabled(clientId, true));
+  }
+
+  @Post(':clientId/enable')
+  @HttpCode(200)
+  async enable(@Param('clientId') clientId: string) {
+    return presentClient(await this.clients.setDisabled(clientId, false));
+  }
+
+  /** Issues a new secret; the old one stops working at once. */
+  @Post(':clientId/secret')
+  @HttpCode(200)
+  async rotateSecret(@Param('clientId') clientId: string) {
+    const { client, secret } = await this.clients.rotateSecret(clientId);
+    return presentClientWithSecret(client, secret);
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  async delete(@Param('clientId') clientId: string): Promise<void> {
+    await this.clients.delete(clientId);
+  }
+}

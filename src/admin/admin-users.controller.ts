@@ -1,0 +1,67 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { PaginationQuery } from '../common/pagination.query.js';
+import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { CreateUserDto } from '../users/dto/create-user.dto.js';
+import { UpdateUserDto } from '../users/dto/update-user.dto.js';
+import { presentUser } from '../users/user.presenter.js';
+import { UsersService } from '../users/users.service.js';
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(BearerAuthGuard)
+@Scopes('admin')
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  async create(@Body() body: CreateUserDto) {
+    return presentUser(await this.users.create(body));
+  }
+
+  @Get()
+  async list(@Query() query: PaginationQuery) {
+    const page = await this.users.list(query.limit, query.offset);
+    return { ...page, items: page.items.map(presentUser) };
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string) {
+    return presentUser(await this.users.get(id));
+  }
+
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body() body: UpdateUserDto) {
+    return presentUser(await this.users.update(id, body));
+  }
+
+  @Post(':id/disable')
+  @HttpCode(200)
+  async disable(@Param('id') id: string) {
+    return presentUser(await this.users.setDisabled(id, true));
+  }
+
+  @Post(':id/enable')
+  @HttpCode(200)
+  async enable(@Param('id') id: string) {
+    return presentUser(await this.users.setDisabled(id, false));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@Param('id') id: string): Promise<void> {
+    await this.users.delete(id);
+  }
+}

@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module.js';
+import { ClientsModule } from './clients/clients.module.js';
+import { loggerParams } from './common/logger.options.js';
+import { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/app-config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { DiscoveryModule } from './discovery/discovery.module.js';
+import { HealthModule } from './health/health.module.js';
+import { KeysModule } from './keys/keys.module.js';
+import { KeysService } from './keys/keys.service.js';
+import { ResourceServerModule } from './resource-server/index.js';
+import { TokensModule } from './tokens/tokens.module.js';
+import { UsersModule } from './users/users.module.js';
+
+/** Wires the feature modules; nothing else lives here. */
+@Module({})
+export class AppModule {
+  /** Assembled on demand, so the environment is read when the app is built, not imported. */
+  static register(): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(),
+        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
+        DatabaseModule,
+        KeysModule,
+        ClientsModule,
+        UsersModule,
+        TokensModule,
+        DiscoveryModule,
+        // Portcullis guards its own APIs with the same library sibling services use,
+        // fed with its keys in-process instead of over HTTP.
+        ResourceServerModule.forRootAsync({
+          imports: [KeysModule],
+          inject: [AppConfig, KeysService],
+          useFactory: (config: AppConfig, keys: KeysService) => ({
+            issuer: config.issuer,
+            audience: config.issuer,
+            jwks: () => keys.jwks(),
+          }),
+        }),
+        AdminModule,
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
+import { createValidationPipe } from './common/validation.pipe.js';
+
+/** Request bodies larger than this are answered 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export function createHttpAdapter(): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Larger headers are refused by Node with 431 before they reach the app.
+    http: { maxHeaderSize: 16 * 1024 },
+    routerOptions: { maxParamLength: 256 },
+  });
+}
+
+/** Everything about the HTTP app that main.ts and the tests share. */
+export function configureApp(app: NestFastifyApplication): void {
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new OAuthExceptionFilter());
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', (_request, reply, payload, done) => {
+      reply.header('X-Content-Type-Options', 'nosniff');
+      reply.header('Referrer-Policy', 'no-referrer');
+      done(null, payload);
+    });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Portcullis')
+      .setDescription('OAuth 2.0 authorization server: token endpoint, discovery and admin API.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+}

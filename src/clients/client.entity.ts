@@ -1,0 +1,56 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { TimestampedEntity } from '../database/timestamped.entity.js';
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** A JWK's members as stored: strings, with the odd array (key_ops, x5c). */
+export type JwkMembers = Record<string, string | string[]>;
+
+export interface JsonWebKeySet {
+  keys: JwkMembers[];
+}
+
+/** A registered client application, with its RFC 7591 metadata. */
+@Entity({ name: 'clients' })
+@Index('clients_created_at_idx', ['createdAt', 'clientId'])
+export class Client extends TimestampedEntity {
+  @PrimaryColumn({ name: 'client_id', type: 'text' })
+  clientId!: string;
+
+  @Column({ name: 'client_name', type: 'text' })
+  clientName!: string;
+
+  @Column({ name: 'redirect_uris', type: 'text', array: true, default: () => "'{}'" })
+  redirectUris!: string[];
+
+  @Column({ name: 'grant_types', type: 'text', array: true, default: () => "'{}'" })
+  grantTypes!: string[];
+
+  @Column({ name: 'response_types', type: 'text', array: true, default: () => "'{}'" })
+  responseTypes!: string[];
+
+  /** Space-separated scopes this client may be granted. */
+  @Column({ type: 'text', default: '' })
+  scope!: string;
+
+  @Column({ name: 'token_endpoint_auth_method', type: 'text' })
+  tokenEndpointAuthMethod!: TokenEndpointAuthMethod;
+
+  @Column({ type: 'jsonb', nullable: true })
+  jwks!: JsonWebKeySet | null;
+
+  /** SHA-256 of the client secret; null for public clients. */
+  @Column({ name: 'secret_digest', type: 'bytea', nullable: true, select: false })
+  secretDigest!: Buffer | null;
+
+  @Column({ type: 'boolean', default: false })
+  disabled!: boolean;
+
+  get isPublic(): boolean {
+    return this.tokenEndpointAuthMethod === 'none';
+  }
+
+  get scopes(): string[] {
+    return this.scope ? this.scope.split(' ') : [];
+  }
+}

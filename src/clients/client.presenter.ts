@@ -1,0 +1,27 @@
+import type { Client } from './client.entity.js';
+
+/** A client as the admin API shows it: RFC 7591 names, never the secret digest. */
+export function presentClient(client: Client) {
+  return {
+    client_id: client.clientId,
+    client_name: client.clientName,
+    redirect_uris: client.redirectUris,
+    grant_types: client.grantTypes,
+    response_types: client.responseTypes,
+    scope: client.scope,
+    token_endpoint_auth_method: client.tokenEndpointAuthMethod,
+    jwks: client.jwks,
+    disabled: client.disabled,
+    client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
+    created_at: client.createdAt.toISOString(),
+    updated_at: client.updatedAt.toISOString(),
+  };
+}
+
+/** The answer that carries a newly issued secret, shown this once. */
+export function presentClientWithSecret(client: Client, secret: string | undefined) {
+  return {
+    ...presentClient(client),
+    ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+  };
+}

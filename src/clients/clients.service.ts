@@ -1,0 +1,181 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { OAuthError } from '../common/oauth-error.js';
+import type { Page } from '../common/pagination.query.js';
+import { parseScope } from '../common/scope.js';
+import { randomToken, sha256 } from '../common/secrets.js';
+import { checkClientMetadata } from './client-metadata.rules.js';
+import { Client, JsonWebKeySet, TokenEndpointAuthMethod } from './client.entity.js';
+import type { CreateClientDto } from './dto/create-client.dto.js';
+import type { UpdateClientDto } from './dto/update-client.dto.js';
+
+export interface IssuedClient {
+  client: Client;
+  /** The secret in the clear: returned to the caller once, never stored. */
+  secret?: string;
+}
+
+const toJwks = (jwks: { keys: Record<string, unknown>[] } | null | undefined) =>
+  jwks ? ({ keys: jwks.keys } as JsonWebKeySet) : null;
+
+function normaliseScope(scope: string | undefined): string | undefined {
+  if (scope === undefined) return undefined;
+  const tokens = parseScope(scope.trim().replace(/\s+/g, ' '));
+  if (!tokens)
+    throw new OAuthError('invalid_client_metadata', 'scope must be space-separated scope tokens');
+  return tokens.join(' ');
+}
+
+/** Registration and administration of client applications. */
+@Injectable()
+export class ClientsService {
+  constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
+
+  async create(input: CreateClientDto, clientId = randomToken(16)): Promise<IssuedClient> {
+    const grantTypes = input.grant_types ?? ['authorization_code'];
+    const client = this.clients.create({
+      clientId,
+      clientName: input.client_name ?? clientId,
+      redirectUris: [...new Set(input.redirect_uris ?? [])],
+      grantTypes: [...new Set(grantTypes)],
+      responseTypes: [
+        ...new Set(
+          input.response_types ?? (grantTypes.includes('authorization_code') ? ['code'] : []),
+        ),
+      ],
+      scope: normaliseScope(input.scope) ?? '',
+      tokenEndpointAuthMethod: input.token_endpoint_auth_method ?? 'client_secret_basic',
+      jwks: toJwks(input.jwks),
+      disabled: false,
+    });
+    checkClientMetadata(client);
+    const secret = client.tokenEndpointAuthMethod === 'none' ? undefined : randomToken(32);
+    client.secretDigest = secret ? sha256(secret) : null;
+    await this.clients.insert(client);
+    return { client: await this.get(clientId), secret };
+  }
+
+  async list(limit: number, offset: number): Promise<Page<Client>> {
+    const [items, total] = await this.clients.findAndCount({
+      order: { createdAt: 'ASC', clientId: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
+    return { items, total, limit, offset };
+  }
+
+  async get(clientId: string): Promise<Client> {
+    const client = await this.clients.findOneBy({ clientId });
+    if (!client) throw OAuthError.notFound('client');
+    return client;
+  }
+
+  /** The client with its secret digest, for authentication only. */
+  findForAuthentication(clientId: string): Promise<Client | null> {
+    return this.clients
+      .createQueryBuilder('client')
+      .addSelect('client.secretDigest')
+      .where('client.clientId = :clientId', { clientId })
+      .getOne();
+  }
+
+  /**
+   * Applies a partial update. Switching between public and confidential issues or drops
+   * the secret: a new secret is returned when one was created.
+   */
+  async update(clientId: string, input: UpdateClientDto): Promise<IssuedClient> {
+    const client = await this.get(clientId);
+    const wasPublic = client.isPublic;
+    if (input.client_name !== undefined) client.clientName = input.client_name;
+    if (input.redirect_uris !== undefined) client.redirectUris = [...new Set(input.redirect_uris)];
+    if (input.grant_types !== undefined) client.grantTypes = [...new Set(input.grant_types)];
+    if (input.response_types !== undefined)
+      client.responseTypes = [...new Set(input.response_types)];
+    if (input.scope !== undefined) client.scope = normaliseScope(input.scope) ?? '';
+    if (input.token_endpoint_auth_method !== undefined) {
+      client.tokenEndpointAuthMethod = input.token_endpoint_auth_method;
+    }
+    if (input.jwks !== undefined) client.jwks = toJwks(input.jwks);
+    checkClientMetadata(client);
+
+    let secret: string | undefined;
+    const changes: Partial<Client> = {
+      clientName: client.clientName,
+      redirectUris: client.redirectUris,
+      grantTypes: client.grantTypes,
+      responseTypes: client.responseTypes,
+      scope: client.scope,
+      tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
+      jwks: client.jwks,
+    };
+    if (wasPublic && !client.isPublic) {
+      secret = randomToken(32);
+      changes.secretDigest = sha256(secret);
+    } else if (!wasPublic && client.isPublic) {
+      changes.secretDigest = null;
+    }
+    await this.clients.update({ clientId }, changes);
+    return { client: await this.get(clientId), secret };
+  }
+
+  async setDisabled(clientId: string, disabled: boolean): Promise<Client> {
+    const result = await this.clients.update({ clientId }, { disabled });
+    if (!result.affected) throw OAuthError.notFound('client');
+    return this.get(clientId);
+  }
+
+  async delete(clientId: string): Promise<void> {
+    const result = await this.clients.delete({ clientId });
+    if (!result.affected) throw OAuthError.notFound('client');
+  }
+
+  /** Replaces the secret; the old one stops working at once. */
+  async rotateSecret(clientId: string): Promise<IssuedClient> {
+    const client = await this.get(clientId);
+    if (client.isPublic) {
+      throw OAuthError.invalidRequest(
+        'a public client (token_endpoint_auth_method none) has no secret',
+      );
+    }
+    const secret = randomToken(32);
+    await this.clients.update({ clientId }, { secretDigest: sha256(secret) });
+    return { client: await this.get(clientId), secret };
+  }
+
+  /**
+   * Creates or resets the client named by ADMIN_CLIENT_ID: confidential, client_credentials,
+   * with the `admin` scope and the configured secret.
+   */
+  async upsertAdminClient(clientId: string, secret: string): Promise<void> {
+    const method: TokenEndpointAuthMethod = 'client_secret_basic';
+    const existing = await this.clients.findOneBy({ clientId });
+    const scopes = new Set([...(existing?.scopes ?? []), 'admin']);
+    const grants = new Set([...(existing?.grantTypes ?? []), 'client_credentials']);
+    await this.clients.upsert(
+      {
+        clientId,
+        clientName: existing?.clientName ?? 'Portcullis administrator',
+        redirectUris: existing?.redirectUris ?? [],
+        grantTypes: [...grants],
+        responseTypes: existing?.responseTypes ?? [],
+        scope: [...scopes].join(' '),
+        tokenEndpointAuthMethod:
+          existing && !existing.isPublic ? existing.tokenEndpointAuthMethod : method,
+        jwks: existing?.jwks ?? null,
+        secretDigest: sha256(secret),
+        disabled: false,
+      },
+      ['clientId'],
+    );
+  }
+
+  /** Whether some enabled client may be granted the `admin` scope. */
+  async hasAdminClient(): Promise<boolean> {
+    return this.clients
+      .createQueryBuilder('client')
+      .where('client.disabled = false')
+      .andWhere(`'admin' = ANY(string_to_array(client.scope, ' '))`)
+      .getExists();
+  }
+}

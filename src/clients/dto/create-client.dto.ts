@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { ValidationErrorCode } from '../../common/validation-error-code.js';
+import {
+  AUTH_METHODS,
+  REGISTRABLE_GRANT_TYPES,
+  REGISTRABLE_RESPONSE_TYPES,
+} from '../client-metadata.rules.js';
+import type { TokenEndpointAuthMethod } from '../client.entity.js';
+
+export class JwksDto {
+  @ApiProperty({ type: 'array', items: { type: 'object' } })
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsObject({ each: true })
+  keys!: Record<string, unknown>[];
+}
+
+/** RFC 7591 client metadata, as the admin API takes it. */
+@ValidationErrorCode('invalid_client_metadata')
+export class CreateClientDto {
+  @ApiPropertyOptional({ example: 'Billing service', maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  client_name?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com/callback'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(2000, { each: true })
+  redirect_uris?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: REGISTRABLE_GRANT_TYPES,
+    default: ['authorization_code'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsIn(REGISTRABLE_GRANT_TYPES, {
+    each: true,
+    message: `grant_types must contain only ${REGISTRABLE_GRANT_TYPES.join(', ')}`,
+  })
+  grant_types?: string[];
+
+  @ApiPropertyOptional({ type: [String], enum: REGISTRABLE_RESPONSE_TYPES })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(5)
+  @IsIn(REGISTRABLE_RESPONSE_TYPES, {
+    each: true,
+    message: `response_types must contain only ${REGISTRABLE_RESPONSE_TYPES.join(', ')}`,
+  })
+  response_types?: string[];
+
+  @ApiPropertyOptional({ example: 'orders:read orders:write', maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  scope?: string;
+
+  @ApiPropertyOptional({ enum: AUTH_METHODS, default: 'client_secret_basic' })
+  @IsOptional()
+  @IsIn(AUTH_METHODS, {
+    message: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`,
+  })
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+
+  @ApiPropertyOptional({ type: JwksDto, nullable: true })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => JwksDto)
+  jwks?: JwksDto | null;
+}

@@ -1,0 +1,7 @@
+import { PartialType } from '@nestjs/swagger';
+import { ValidationErrorCode } from '../../common/validation-error-code.js';
+import { CreateClientDto } from './create-client.dto.js';
+
+/** A partial update: only the metadata named is changed. */
+@ValidationErrorCode('invalid_client_metadata')
+export class UpdateClientDto extends PartialType(CreateClientDto) {}

@@ -1,0 +1,86 @@
+import { HttpException } from '@nestjs/common';
+import { errorCodeForStatus, OAuthError } from './oauth-error.js';
+
+export interface ErrorResponse {
+  status: number;
+  body: { error: string; error_description: string };
+  headers: Record<string, string>;
+}
+
+/** Errors the database driver raises when the server cannot be reached or is going away. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P0[1-3]|08\w{3})$/.test(code)
+  ) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+}
+
+/**
+ * Turns anything thrown while serving a request into an RFC-shaped answer. Only
+ * OAuthError and framework HTTP errors speak for themselves; everything else becomes a
+ * bare server_error, so no stack trace, SQL or internal message reaches a client.
+ */
+export function toErrorResponse(exception: unknown): ErrorResponse {
+  if (exception instanceof OAuthError) {
+    return {
+      status: exception.status,
+      body: { error: exception.error, error_description: exception.description },
+      headers: exception.headers,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    if (typeof response === 'object' && response !== null) {
+      const { error, error_description, message } = response as Record<string, unknown>;
+      if (typeof error === 'string' && typeof error_description === 'string') {
+        return { status, body: { error, error_description }, headers: {} };
+      }
+      const text = Array.isArray(message)
+        ? message.join('; ')
+        : typeof message === 'string'
+          ? message
+          : exception.message;
+      return {
+        status,
+        body: { error: errorCodeForStatus(status), error_description: text },
+        headers: {},
+      };
+    }
+    return {
+      status,
+      body: { error: errorCodeForStatus(status), error_description: String(response) },
+      headers: {},
+    };
+  }
+  // Fastify's own errors (body parsing, size limits, content types) carry a 4xx statusCode.
+  const statusCode = (exception as { statusCode?: unknown }).statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const message = exception instanceof Error ? exception.message : 'bad request';
+    return {
+      status: statusCode,
+      body: { error: errorCodeForStatus(statusCode), error_description: message },
+      headers: {},
+    };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: 503,
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'the database is unavailable, try again shortly',
+      },
+      headers: { 'Retry-After': '1' },
+    };
+  }
+  return {
+    status: 500,
+    body: { error: 'server_error', error_description: 'an unexpected error occurred' },
+    headers: {},
+  };
+}

@@ -1,0 +1,19 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { toErrorResponse } from './error-response.js';
+
+/** The one place where errors become HTTP answers. */
+@Catch()
+export class OAuthExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body, headers } = toErrorResponse(exception);
+    if (status >= 500) this.logger.error(exception);
+    void reply
+      .status(status)
+      .headers({ ...headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })
+      .send(body);
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import path from 'node:path';
+import { Environment } from './environment.js';
+
+/** Typed, derived view of the validated environment, read once at boot. */
+@Injectable()
+export class AppConfig {
+  readonly env: Environment['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  readonly databaseUrl: string;
+  readonly dataDir: string;
+  readonly adminClient?: { id: string; secret: string };
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly authCodeTtl: number;
+  readonly signingAlg: 'ES256' | 'RS256';
+  readonly keyEncryptionSecret?: string;
+  readonly cookieSecret?: string;
+  readonly logLevel: Environment['LOG_LEVEL'];
+
+  constructor(config: ConfigService<Environment, true>) {
+    const get = <K extends keyof Environment>(key: K): Environment[K] =>
+      config.get(key, { infer: true });
+    this.env = get('NODE_ENV');
+    this.port = get('PORT');
+    this.host = get('HOST');
+    this.issuer = get('ISSUER') ?? `http://localhost:${this.port}`;
+    const databaseUrl = get('DATABASE_URL');
+    if (!databaseUrl) throw new Error('DATABASE_URL must be resolved before the app starts');
+    this.databaseUrl = databaseUrl;
+    this.dataDir = path.resolve(get('DATA_DIR'));
+    const adminId = get('ADMIN_CLIENT_ID');
+    const adminSecret = get('ADMIN_CLIENT_SECRET');
+    if (adminId && adminSecret) this.adminClient = { id: adminId, secret: adminSecret };
+    this.accessTokenTtl = get('ACCESS_TOKEN_TTL');
+    this.refreshTokenTtl = get('REFRESH_TOKEN_TTL');
+    this.authCodeTtl = get('AUTH_CODE_TTL');
+    this.signingAlg = get('SIGNING_ALG');
+    this.keyEncryptionSecret = get('KEY_ENCRYPTION_SECRET');
+    this.cookieSecret = get('COOKIE_SECRET');
+    this.logLevel = get('LOG_LEVEL');
+  }
+
+  get isProduction(): boolean {
+    return this.env === 'production';
+  }
+
+  get tokenEndpoint(): string {
+    return `${this.issuer}/oauth/token`;
+  }
+}

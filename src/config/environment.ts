@@ -1,0 +1,168 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+/** Thrown when the environment is unusable; each line names one variable. */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigurationError';
+  }
+}
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+const URL_WITHOUT_EXTRAS = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/;
+
+/**
+ * The one schema of the process environment. Every variable Portcullis reads is here,
+ * with its default; nothing else reads process.env.
+ */
+export class Environment {
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'], {
+    message: 'NODE_ENV must be one of development, production, test',
+  })
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer between 1 and 65535' })
+  @Min(1, { message: 'PORT must be an integer between 1 and 65535' })
+  @Max(65535, { message: 'PORT must be an integer between 1 and 65535' })
+  PORT = 3000;
+
+  @IsString()
+  @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'HOST must be a host name or an IP address' })
+  HOST = '127.0.0.1';
+
+  @IsOptional()
+  @Matches(URL_WITHOUT_EXTRAS, {
+    message: 'ISSUER must be an http(s) URL without query, fragment or trailing slash',
+  })
+  ISSUER?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message: 'DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
+  DATABASE_URL?: string;
+
+  @IsString()
+  @MinLength(1, { message: 'DATA_DIR must be a directory path' })
+  DATA_DIR = './.data';
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432' })
+  @Min(1024, { message: 'EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432' })
+  @Max(65535, { message: 'EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432' })
+  EMBEDDED_PG_PORT?: number;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._~-]{1,128}$/, {
+    message: 'ADMIN_CLIENT_ID must be 1 to 128 URL-safe characters (A-Z a-z 0-9 . _ ~ -)',
+  })
+  ADMIN_CLIENT_ID?: string;
+
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,256}$/, {
+    message: 'ADMIN_CLIENT_SECRET must be 32 to 256 printable ASCII characters without spaces',
+  })
+  ADMIN_CLIENT_SECRET?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'ACCESS_TOKEN_TTL must be an integer number of seconds between 60 and 86400' })
+  @Min(60, {
+    message: 'ACCESS_TOKEN_TTL must be an integer number of seconds between 60 and 86400',
+  })
+  @Max(86400, {
+    message: 'ACCESS_TOKEN_TTL must be an integer number of seconds between 60 and 86400',
+  })
+  ACCESS_TOKEN_TTL = 900;
+
+  @Transform(toInt)
+  @IsInt({
+    message: 'REFRESH_TOKEN_TTL must be an integer number of seconds between 60 and 31536000',
+  })
+  @Min(60, {
+    message: 'REFRESH_TOKEN_TTL must be an integer number of seconds between 60 and 31536000',
+  })
+  @Max(31536000, {
+    message: 'REFRESH_TOKEN_TTL must be an integer number of seconds between 60 and 31536000',
+  })
+  REFRESH_TOKEN_TTL = 2592000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
+  @Min(1, { message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
+  @Max(600, { message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
+  AUTH_CODE_TTL = 60;
+
+  @IsIn(['ES256', 'RS256'], { message: 'SIGNING_ALG must be ES256 or RS256' })
+  SIGNING_ALG: 'ES256' | 'RS256' = 'ES256';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'KEY_ENCRYPTION_SECRET must be at least 32 characters' })
+  @MaxLength(1024, { message: 'KEY_ENCRYPTION_SECRET must be at most 1024 characters' })
+  KEY_ENCRYPTION_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters' })
+  @MaxLength(1024, { message: 'COOKIE_SECRET must be at most 1024 characters' })
+  COOKIE_SECRET?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+  })
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+}
+
+const KNOWN = Object.keys(new Environment()).concat([
+  'ISSUER',
+  'DATABASE_URL',
+  'EMBEDDED_PG_PORT',
+  'ADMIN_CLIENT_ID',
+  'ADMIN_CLIENT_SECRET',
+  'KEY_ENCRYPTION_SECRET',
+  'COOKIE_SECRET',
+]);
+
+/**
+ * Reads and checks the environment. Empty values count as unset, so `PORT=` falls back
+ * to the default instead of failing on an empty string.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const present: Record<string, unknown> = {};
+  for (const key of KNOWN) {
+    const value = raw[key];
+    if (typeof value === 'string' && value.trim() !== '') present[key] = value.trim();
+  }
+  const environment = plainToInstance(Environment, present);
+  const problems = validateSync(environment, { forbidUnknownValues: true }).map(
+    (error) => Object.values(error.constraints ?? {})[0] ?? `${error.property} is invalid`,
+  );
+  if (Boolean(environment.ADMIN_CLIENT_ID) !== Boolean(environment.ADMIN_CLIENT_SECRET)) {
+    problems.push('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
+  }
+  if (environment.EMBEDDED_PG_PORT === 5432) {
+    problems.push('EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432');
+  }
+  if (environment.NODE_ENV === 'production' && !environment.KEY_ENCRYPTION_SECRET) {
+    problems.push('KEY_ENCRYPTION_SECRET must be set when NODE_ENV is production');
+  }
+  if (problems.length > 0) throw new ConfigurationError(problems);
+  return environment;
+}

@@ -1,0 +1,32 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AUTH_METHODS } from '../clients/client-metadata.rules.js';
+import { AppConfig } from '../config/app-config.js';
+import { GrantRegistry } from '../tokens/grant-registry.js';
+
+/** RFC 8414 metadata: what this server implements, and nothing it does not. */
+@ApiTags('discovery')
+@Controller('.well-known')
+export class DiscoveryController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly grants: GrantRegistry,
+  ) {}
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'Authorization server metadata (RFC 8414).' })
+  metadata() {
+    const issuer = this.config.issuer;
+    return {
+      issuer,
+      token_endpoint: `${issuer}/oauth/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      grant_types_supported: this.grants.grantTypes(),
+      // No authorization endpoint yet, so no response type is supported.
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: AUTH_METHODS,
+      service_documentation: `${issuer}/docs`,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { configureApp, createHttpAdapter } from './app.setup.js';
+import { ConfigurationError, validateEnvironment } from './config/environment.js';
+import { openDatabase } from './database/open-database.js';
+
+/** config → database (embedded or DATABASE_URL) → migrations (in DatabaseModule) → listen */
+async function bootstrap(): Promise<void> {
+  let environment;
+  try {
+    environment = validateEnvironment(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);
+    process.exit(1);
+  }
+
+  const database = await openDatabase(environment, (line) => {
+    if (environment.LOG_LEVEL === 'debug' || environment.LOG_LEVEL === 'trace') {
+      process.stderr.write(`[embedded-postgres] ${line}\n`);
+    }
+  });
+  // The embedded server is one way of providing DATABASE_URL; the app reads only that.
+  process.env.DATABASE_URL = database.url;
+
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.register(),
+      createHttpAdapter(),
+      {
+        bufferLogs: true,
+        abortOnError: false,
+      },
+    );
+    configureApp(app);
+    await app.listen(environment.PORT, environment.HOST);
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`received ${signal}, shutting down\n`);
+    void app
+      .close()
+      .then(() => database.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `Portcullis failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import { HttpException } from '@nestjs/common';
+
+/** An RFC 6750 §3.1 error: its status, its JSON body, and the challenge to send with it. */
+export class BearerError extends HttpException {
+  constructor(
+    readonly error:
+      'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'temporarily_unavailable',
+    readonly description: string,
+    status: number,
+    readonly requiredScope?: string,
+  ) {
+    super({ error, error_description: description }, status);
+  }
+
+  /** The WWW-Authenticate header value for this error (none for 503). */
+  challenge(realm: string): string | undefined {
+    if (this.error === 'temporarily_unavailable') return undefined;
+    const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+    const parts = [
+      `realm=${quote(realm)}`,
+      `error=${quote(this.error)}`,
+      `error_description=${quote(this.description)}`,
+    ];
+    if (this.requiredScope) parts.push(`scope=${quote(this.requiredScope)}`);
+    return `Bearer ${parts.join(', ')}`;
+  }
+}

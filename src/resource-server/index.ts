@@ -1,0 +1,11 @@
+export { BearerAuthGuard } from './bearer-auth.guard.js';
+export { BearerError } from './bearer-error.js';
+export { Principal } from './principal.decorator.js';
+export type { Principal as AccessTokenPrincipal } from './principal.js';
+export { ResourceServerModule } from './resource-server.module.js';
+export type {
+  JsonWebKeySetDocument,
+  ResourceServerAsyncOptions,
+  ResourceServerOptions,
+} from './resource-server.options.js';
+export { Scopes } from './scopes.decorator.js';

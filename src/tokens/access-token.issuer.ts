@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { randomToken } from '../common/secrets.js';
+import { AppConfig } from '../config/app-config.js';
+import { KeysService } from '../keys/keys.service.js';
+
+export interface AccessTokenRequest {
+  /** The resource owner; the client itself for client_credentials. */
+  subject: string;
+  clientId: string;
+  scopes: string[];
+  /** Lifetime in seconds; the configured ACCESS_TOKEN_TTL when omitted. */
+  ttl?: number;
+  /** Further claims, such as `username` or `session_name`. */
+  claims?: Record<string, unknown>;
+}
+
+export interface IssuedAccessToken {
+  token: string;
+  jti: string;
+  expiresIn: number;
+  expiresAt: number;
+}
+
+/** Issues JWT access tokens per RFC 9068, signed with the active key. */
+@Injectable()
+export class AccessTokenIssuer {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
+    const { kid, alg, privateKey } = this.keys.signingKey();
+    const now = Math.floor(Date.now() / 1000);
+    const expiresIn = request.ttl ?? this.config.accessTokenTtl;
+    const jti = randomToken(16);
+    const token = await new SignJWT({
+      ...request.claims,
+      client_id: request.clientId,
+      scope: request.scopes.join(' '),
+    })
+      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
+      .setIssuer(this.config.issuer)
+      .setSubject(request.subject)
+      .setAudience(this.config.issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + expiresIn)
+      .setJti(jti)
+      .sign(privateKey);
+    return { token, jti, expiresIn, expiresAt: now + expiresIn };
+  }
+}

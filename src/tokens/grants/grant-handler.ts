@@ -1,0 +1,18 @@
+import type { Client } from '../../clients/client.entity.js';
+import type { TokenRequest } from '../token-request.js';
+import type { TokenResponse } from '../token-response.js';
+
+export const GRANT_HANDLERS = Symbol('GRANT_HANDLERS');
+
+/**
+ * One grant type of the token endpoint. The endpoint has already authenticated the client
+ * and checked that it is registered for this grant.
+ */
+export interface GrantHandler<Grant = unknown> {
+  /** The `grant_type` value this handler answers. */
+  readonly grantType: string;
+  /** Reads and checks the grant's parameters; throws OAuthError when they do not hold. */
+  validate(request: TokenRequest, client: Client): Promise<Grant>;
+  /** Issues the tokens for a validated grant. */
+  issue(grant: Grant, client: Client): Promise<TokenResponse>;
+}

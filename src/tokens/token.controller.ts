@@ -1,0 +1,56 @@
+import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { GrantRegistry } from './grant-registry.js';
+import { TokenRequest } from './token-request.js';
+import type { TokenResponse } from './token-response.js';
+
+@ApiTags('oauth')
+@Controller('oauth')
+export class TokenController {
+  constructor(
+    private readonly grants: GrantRegistry,
+    private readonly clientAuthenticator: ClientAuthenticator,
+  ) {}
+
+  /** RFC 6749 §3.2: authenticate the client once, then let the grant's handler answer. */
+  @Post('token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOkResponse({ description: 'An access token (RFC 6749 §5.1).' })
+  @ApiBadRequestResponse({ description: 'An RFC 6749 §5.2 error.' })
+  @ApiUnauthorizedResponse({ description: 'invalid_client.' })
+  async token(@Req() request: FastifyRequest): Promise<TokenResponse> {
+    const contentType = request.headers['content-type'] ?? '';
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
+      throw OAuthError.invalidRequest('the body must be application/x-www-form-urlencoded');
+    }
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const params = new TokenRequest(body);
+    const grantType = params.require('grant_type');
+    const handler = this.grants.get(grantType);
+    if (!handler)
+      throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+
+    const client = await this.clientAuthenticator.authenticate({
+      authorization: request.headers.authorization,
+      clientId: params.get('client_id'),
+      clientSecret: params.get('client_secret'),
+    });
+    if (!client.grantTypes.includes(grantType)) {
+      throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
+    }
+    const grant = await handler.validate(params, client);
+    return handler.issue(grant, client);
+  }
+}

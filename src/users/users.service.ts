@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { OAuthError } from '../common/oauth-error.js';
+import type { Page } from '../common/pagination.query.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
+import type { UpdateUserDto } from './dto/update-user.dto.js';
+import { PasswordHasher } from './password-hasher.service.js';
+import { User } from './user.entity.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isUniqueViolation(error: unknown): boolean {
+  return (
+    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505'
+  );
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async create(input: CreateUserDto): Promise<User> {
+    const user = this.users.create({
+      username: input.username,
+      email: input.email ?? null,
+      passwordHash: await this.hasher.hash(input.password),
+      disabled: false,
+    });
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new OAuthError('conflict', 'username is already taken');
+      throw error;
+    }
+    return this.get(user.id);
+  }
+
+  async list(limit: number, offset: number): Promise<Page<User>> {
+    const [items, total] = await this.users.findAndCount({
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
+    return { items, total, limit, offset };
+  }
+
+  async get(id: string): Promise<User> {
+    const user = UUID.test(id) ? await this.users.findOneBy({ id }) : null;
+    if (!user) throw OAuthError.notFound('user');
+    return user;
+  }
+
+  /** The user with this username in any letter case. */
+  findByUsername(username: string): Promise<User | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('lower(user.username) = lower(:username)', { username })
+      .getOne();
+  }
+
+  async update(id: string, input: UpdateUserDto): Promise<User> {
+    await this.get(id);
+    const changes: Partial<User> = {};
+    if (input.username !== undefined) changes.username = input.username;
+    if (input.email !== undefined) changes.email = input.email;
+    if (input.password !== undefined) changes.passwordHash = await this.hasher.hash(input.password);
+    if (Object.keys(changes).length > 0) {
+      try {
+        await this.users.update({ id }, changes);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new OAuthError('conflict', 'username is already taken');
+        throw error;
+      }
+    }
+    return this.get(id);
+  }
+
+  async setDisabled(id: string, disabled: boolean): Promise<User> {
+    await this.get(id);
+    await this.users.update({ id }, { disabled });
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.get(id);
+    await this.users.delete({ id });
+  }
+}
