@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -39,6 +40,8 @@ export function redactUrl(url: string | undefined): string | undefined {
 
 export function loggerParams(config: AppConfig): Params {
   return {
+    // nestjs-pino's default route pattern matches nothing under Nest 12 on Fastify.
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
