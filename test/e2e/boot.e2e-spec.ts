@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpClient } from '../support/http-client.js';
@@ -35,6 +35,9 @@ describe('booting the server', () => {
       expect(first.stdout()).toContain(`client_id:     ${saved.client_id}`);
       expect(first.stdout()).toContain(`client_secret: ${saved.client_secret}`);
       expect((await stat(path.join(dataDir, 'admin-client.json'))).mode & 0o077).toBe(0);
+      // Without KEY_ENCRYPTION_SECRET (development), one is generated once and kept beside it.
+      expect((await stat(path.join(dataDir, 'key-encryption-secret'))).mode & 0o077).toBe(0);
+      const keySecret = await readFile(path.join(dataDir, 'key-encryption-secret'), 'utf8');
       expect(existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
 
       const http = new HttpClient(first.baseUrl);
@@ -82,8 +85,37 @@ describe('booting the server', () => {
       expect(await again.clientToken(client.body.client_id, client.body.client_secret)).toMatch(
         /^ey/,
       );
+      expect(await readFile(path.join(dataDir, 'key-encryption-secret'), 'utf8')).toBe(keySecret);
       expect(await second.stop('SIGINT')).toBe(0);
       expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+    },
+    SLOW,
+  );
+
+  it(
+    'as a normal user (when the suite runs as root: as nobody), initdb and postgres run as that user',
+    async () => {
+      const dataDir = await tempDir();
+      dirs.push(dataDir);
+      const asRoot = process.getuid?.() === 0;
+      const user = asRoot ? { uid: 65534, gid: 65534 } : {};
+      if (asRoot) await chown(dataDir, 65534, 65534);
+      const server = await startServer({ DATA_DIR: dataDir, HOME: dataDir }, user);
+      started.push(server);
+      const owner = (await stat(path.join(dataDir, 'pg', 'PG_VERSION'))).uid;
+      expect(owner).toBe(asRoot ? 65534 : process.getuid?.());
+      const saved = JSON.parse(await readFile(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
+        client_id: string;
+        client_secret: string;
+      };
+      expect(
+        await new HttpClient(server.baseUrl).clientToken(
+          saved.client_id,
+          saved.client_secret,
+          'admin',
+        ),
+      ).toMatch(/^ey/);
+      expect(await server.stop()).toBe(0);
     },
     SLOW,
   );

@@ -35,12 +35,15 @@ function exited(child: ChildProcess): Promise<number | null> {
 /** Starts the built server (`npm run build`) as a user would, and waits until /health answers 200. */
 export async function startServer(
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  options: { timeoutMs?: number; uid?: number; gid?: number } = {},
 ): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, [MAIN], {
     env: { ...baseEnv(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
   });
   const out = collect(child);
   const baseUrl = `http://127.0.0.1:${port}`;
