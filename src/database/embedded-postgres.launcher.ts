@@ -1,9 +1,9 @@
 import { ChildProcess, execFile } from 'node:child_process';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort, isPortFree } from '../common/ports.js';
 import { randomToken } from '../common/secrets.js';
 import type { RunningDatabase } from './running-database.js';
 
@@ -34,27 +34,6 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
-      server.close(() => resolve(true)),
-    );
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
@@ -110,6 +89,7 @@ export class EmbeddedPostgresLauncher {
     await this.prepareDataDir();
     await this.claimOwnership();
     const EmbeddedPostgres = await loadEmbeddedPostgres();
+    await this.stopOrphan();
     const recorded = await readJson<State>(this.stateFile);
     const password = recorded?.password ?? randomToken(24);
     let port = await this.choosePort(recorded?.port);
@@ -141,7 +121,6 @@ export class EmbeddedPostgresLauncher {
         });
       }
     }
-    await this.stopOrphan();
 
     for (let attempt = 1; ; attempt++) {
       try {

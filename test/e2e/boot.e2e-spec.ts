@@ -121,6 +121,44 @@ describe('booting the server', () => {
   );
 
   it(
+    'after a SIGKILL, the next start stops the PostgreSQL left running and keeps the data',
+    async () => {
+      const dataDir = await tempDir();
+      dirs.push(dataDir);
+      const first = await startServer({ DATA_DIR: dataDir });
+      started.push(first);
+      const pid = Number(
+        (await readFile(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0],
+      );
+      await first.stop('SIGKILL');
+      // A process that has exited but was not reaped yet (a zombie) counts as gone.
+      const running = async (id: number) =>
+        readFile(`/proc/${id}/stat`, 'utf8').then(
+          (stat) => stat.split(') ')[1]?.[0] !== 'Z',
+          () => false,
+        );
+      expect(await running(pid)).toBe(true); // orphaned, still serving the data directory
+
+      const second = await startServer({ DATA_DIR: dataDir, PORT: String(first.port) });
+      started.push(second);
+      expect(await running(pid)).toBe(false); // the orphan was stopped
+      const saved = JSON.parse(await readFile(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
+        client_id: string;
+        client_secret: string;
+      };
+      expect(
+        await new HttpClient(second.baseUrl).clientToken(
+          saved.client_id,
+          saved.client_secret,
+          'admin',
+        ),
+      ).toMatch(/^ey/);
+      expect(await second.stop()).toBe(0);
+    },
+    SLOW,
+  );
+
+  it(
     'on DATABASE_URL: uses it, keeps data across a restart, and logs JSON without secrets',
     async () => {
       const database = await createTestDatabase();

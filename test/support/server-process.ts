@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/common/ports.js';
 
 const MAIN = path.resolve('dist/src/main.js');
 

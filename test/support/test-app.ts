@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createHttpAdapter } from '../../src/app.setup.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../src/common/ports.js';
 import { HttpClient } from './http-client.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
