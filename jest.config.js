@@ -1,13 +1,10 @@
-// Jest runs the TypeScript sources as native ES modules (NestJS 12 is ESM-only):
-// @swc/jest strips types and keeps decorator metadata, node's --experimental-vm-modules
-// (set by `npm test`) lets jest load ESM.
+// Jest runs the TypeScript tests as native ES modules: @swc/jest strips types, node's
+// --experimental-vm-modules (set by `npm test`) lets jest load ESM. The server under test
+// runs as its own process from dist/ (see test/support/test-app.ts), never inside jest.
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.(ts|js)$': ['@swc/jest'] },
-  // ESM-only packages that CommonJS dependencies require(): Node 20.19+ allows that, jest's
-  // module system does not, so swc turns them into CommonJS when they are required.
-  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/src/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.js',

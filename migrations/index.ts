@@ -1,4 +1,10 @@
 // Every migration, oldest first. `npm run migration:generate` rewrites this list.
 import { Initial1795319936586 } from './1795319936586-Initial.js';
+import { AuditEvents1795322131854 } from './1795322131854-AuditEvents.js';
+import { TokenLifecycle1795322182390 } from './1795322182390-TokenLifecycle.js';
 
-export const migrations = [Initial1795319936586];
+export const migrations = [
+  Initial1795319936586,
+  AuditEvents1795322131854,
+  TokenLifecycle1795322182390,
+];

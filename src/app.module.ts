@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { loggerParams } from './common/logger.options.js';
 import { AppConfig } from './config/app-config.js';
@@ -25,6 +26,7 @@ export class AppModule {
         AppConfigModule.forRoot(),
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
         DatabaseModule,
+        AuditModule,
         KeysModule,
         ClientsModule,
         UsersModule,

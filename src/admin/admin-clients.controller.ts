@@ -16,6 +16,8 @@ import { ClientsService } from '../clients/clients.service.js';
 import { CreateClientDto } from '../clients/dto/create-client.dto.js';
 import { UpdateClientDto } from '../clients/dto/update-client.dto.js';
 import { PaginationQuery } from '../common/pagination.query.js';
+import type { Actor } from '../audit/audit.service.js';
+import { CurrentActor } from '../audit/actor.decorator.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
 
 @ApiTags('admin')
@@ -28,8 +30,8 @@ export class AdminClientsController {
 
   /** Registers a client; a confidential client's secret is in this answer only. */
   @Post()
-  async create(@Body() body: CreateClientDto) {
-    const { client, secret } = await this.clients.create(body);
+  async create(@Body() body: CreateClientDto, @CurrentActor() actor: Actor) {
+    const { client, secret } = await this.clients.create(body, actor);
     return presentClientWithSecret(client, secret);
   }
 
@@ -45,34 +47,38 @@ export class AdminClientsController {
   }
 
   @Patch(':clientId')
-  async update(@Param('clientId') clientId: string, @Body() body: UpdateClientDto) {
-    const { client, secret } = await this.clients.update(clientId, body);
+  async update(
+    @Param('clientId') clientId: string,
+    @Body() body: UpdateClientDto,
+    @CurrentActor() actor: Actor,
+  ) {
+    const { client, secret } = await this.clients.update(clientId, body, actor);
     return presentClientWithSecret(client, secret);
   }
 
   @Post(':clientId/disable')
   @HttpCode(200)
-  async disable(@Param('clientId') clientId: string) {
-    return presentClient(await this.clients.setDisabled(clientId, true));
+  async disable(@Param('clientId') clientId: string, @CurrentActor() actor: Actor) {
+    return presentClient(await this.clients.setDisabled(clientId, true, actor));
   }
 
   @Post(':clientId/enable')
   @HttpCode(200)
-  async enable(@Param('clientId') clientId: string) {
-    return presentClient(await this.clients.setDisabled(clientId, false));
+  async enable(@Param('clientId') clientId: string, @CurrentActor() actor: Actor) {
+    return presentClient(await this.clients.setDisabled(clientId, false, actor));
   }
 
   /** Issues a new secret; the old one stops working at once. */
   @Post(':clientId/secret')
   @HttpCode(200)
-  async rotateSecret(@Param('clientId') clientId: string) {
-    const { client, secret } = await this.clients.rotateSecret(clientId);
+  async rotateSecret(@Param('clientId') clientId: string, @CurrentActor() actor: Actor) {
+    const { client, secret } = await this.clients.rotateSecret(clientId, actor);
     return presentClientWithSecret(client, secret);
   }
 
   @Delete(':clientId')
   @HttpCode(204)
-  async delete(@Param('clientId') clientId: string): Promise<void> {
-    await this.clients.delete(clientId);
+  async delete(@Param('clientId') clientId: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.clients.delete(clientId, actor);
   }
 }

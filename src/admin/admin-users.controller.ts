@@ -12,6 +12,8 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { PaginationQuery } from '../common/pagination.query.js';
+import type { Actor } from '../audit/audit.service.js';
+import { CurrentActor } from '../audit/actor.decorator.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
 import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
@@ -27,8 +29,8 @@ export class AdminUsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
-  async create(@Body() body: CreateUserDto) {
-    return presentUser(await this.users.create(body));
+  async create(@Body() body: CreateUserDto, @CurrentActor() actor: Actor) {
+    return presentUser(await this.users.create(body, actor));
   }
 
   @Get()
@@ -43,25 +45,25 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
-  async update(@Param('id') id: string, @Body() body: UpdateUserDto) {
-    return presentUser(await this.users.update(id, body));
+  async update(@Param('id') id: string, @Body() body: UpdateUserDto, @CurrentActor() actor: Actor) {
+    return presentUser(await this.users.update(id, body, actor));
   }
 
   @Post(':id/disable')
   @HttpCode(200)
-  async disable(@Param('id') id: string) {
-    return presentUser(await this.users.setDisabled(id, true));
+  async disable(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return presentUser(await this.users.setDisabled(id, true, actor));
   }
 
   @Post(':id/enable')
   @HttpCode(200)
-  async enable(@Param('id') id: string) {
-    return presentUser(await this.users.setDisabled(id, false));
+  async enable(@Param('id') id: string, @CurrentActor() actor: Actor) {
+    return presentUser(await this.users.setDisabled(id, false, actor));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  async delete(@Param('id') id: string): Promise<void> {
-    await this.users.delete(id);
+  async delete(@Param('id') id: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.users.delete(id, actor);
   }
 }

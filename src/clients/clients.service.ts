@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import type { Page } from '../common/pagination.query.js';
 import { parseScope } from '../common/scope.js';
@@ -30,9 +31,16 @@ function normaliseScope(scope: string | undefined): string | undefined {
 /** Registration and administration of client applications. */
 @Injectable()
 export class ClientsService {
-  constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
+  constructor(
+    @InjectRepository(Client) private readonly clients: Repository<Client>,
+    private readonly audit: AuditService,
+  ) {}
 
-  async create(input: CreateClientDto, clientId = randomToken(16)): Promise<IssuedClient> {
+  async create(
+    input: CreateClientDto,
+    actor: Actor = {},
+    clientId = randomToken(16),
+  ): Promise<IssuedClient> {
     const grantTypes = input.grant_types ?? ['authorization_code'];
     const client = this.clients.create({
       clientId,
@@ -53,6 +61,10 @@ export class ClientsService {
     const secret = client.tokenEndpointAuthMethod === 'none' ? undefined : randomToken(32);
     client.secretDigest = secret ? sha256(secret) : null;
     await this.clients.insert(client);
+    await this.record('client.created', clientId, actor, {
+      grant_types: client.grantTypes,
+      scope: client.scope,
+    });
     return { client: await this.get(clientId), secret };
   }
 
@@ -84,7 +96,7 @@ export class ClientsService {
    * Applies a partial update. Switching between public and confidential issues or drops
    * the secret: a new secret is returned when one was created.
    */
-  async update(clientId: string, input: UpdateClientDto): Promise<IssuedClient> {
+  async update(clientId: string, input: UpdateClientDto, actor: Actor = {}): Promise<IssuedClient> {
     const client = await this.get(clientId);
     const wasPublic = client.isPublic;
     if (input.client_name !== undefined) client.clientName = input.client_name;
@@ -116,22 +128,25 @@ export class ClientsService {
       changes.secretDigest = null;
     }
     await this.clients.update({ clientId }, changes);
+    await this.record('client.updated', clientId, actor, { fields: Object.keys(input).sort() });
     return { client: await this.get(clientId), secret };
   }
 
-  async setDisabled(clientId: string, disabled: boolean): Promise<Client> {
+  async setDisabled(clientId: string, disabled: boolean, actor: Actor = {}): Promise<Client> {
     const result = await this.clients.update({ clientId }, { disabled });
     if (!result.affected) throw OAuthError.notFound('client');
+    await this.record(disabled ? 'client.disabled' : 'client.enabled', clientId, actor);
     return this.get(clientId);
   }
 
-  async delete(clientId: string): Promise<void> {
+  async delete(clientId: string, actor: Actor = {}): Promise<void> {
     const result = await this.clients.delete({ clientId });
     if (!result.affected) throw OAuthError.notFound('client');
+    await this.record('client.deleted', clientId, actor);
   }
 
   /** Replaces the secret; the old one stops working at once. */
-  async rotateSecret(clientId: string): Promise<IssuedClient> {
+  async rotateSecret(clientId: string, actor: Actor = {}): Promise<IssuedClient> {
     const client = await this.get(clientId);
     if (client.isPublic) {
       throw OAuthError.invalidRequest(
@@ -140,6 +155,7 @@ export class ClientsService {
     }
     const secret = randomToken(32);
     await this.clients.update({ clientId }, { secretDigest: sha256(secret) });
+    await this.record('client.secret_rotated', clientId, actor);
     return { client: await this.get(clientId), secret };
   }
 
@@ -177,5 +193,26 @@ export class ClientsService {
       .where('client.disabled = false')
       .andWhere(`'admin' = ANY(string_to_array(client.scope, ' '))`)
       .getExists();
+  }
+
+  /** An admin change to a client: the client it concerns, who made it, from where. */
+  private record(
+    type:
+      | 'client.created'
+      | 'client.updated'
+      | 'client.disabled'
+      | 'client.enabled'
+      | 'client.secret_rotated'
+      | 'client.deleted',
+    clientId: string,
+    actor: Actor,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    return this.audit.record({
+      type,
+      clientId,
+      ip: actor.ip,
+      details: { ...details, actor: actor.clientId },
+    });
   }
 }

@@ -15,7 +15,15 @@ export class AppConfig {
   readonly adminClient?: { id: string; secret: string };
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
+  readonly refreshTokenAbsoluteTtl: number;
   readonly authCodeTtl: number;
+  readonly loginThrottle: {
+    maxFailuresPerAccount: number;
+    maxFailuresPerIp: number;
+    lockSeconds: number;
+    /** Password attempts per remote address per minute; 0 turns the limit off. */
+    ratePerMinute: number;
+  };
   readonly signingAlg: 'ES256' | 'RS256';
   readonly keyEncryptionSecret?: string;
   readonly cookieSecret?: string;
@@ -37,7 +45,14 @@ export class AppConfig {
     if (adminId && adminSecret) this.adminClient = { id: adminId, secret: adminSecret };
     this.accessTokenTtl = get('ACCESS_TOKEN_TTL');
     this.refreshTokenTtl = get('REFRESH_TOKEN_TTL');
+    this.refreshTokenAbsoluteTtl = get('REFRESH_TOKEN_ABSOLUTE_TTL');
     this.authCodeTtl = get('AUTH_CODE_TTL');
+    this.loginThrottle = {
+      maxFailuresPerAccount: get('LOGIN_MAX_FAILURES_PER_ACCOUNT'),
+      maxFailuresPerIp: get('LOGIN_MAX_FAILURES_PER_IP'),
+      lockSeconds: get('LOGIN_LOCK_SECONDS'),
+      ratePerMinute: get('LOGIN_RATE_LIMIT'),
+    };
     this.signingAlg = get('SIGNING_ALG');
     this.keyEncryptionSecret = get('KEY_ENCRYPTION_SECRET');
     this.cookieSecret = get('COOKIE_SECRET');
@@ -50,5 +65,13 @@ export class AppConfig {
 
   get tokenEndpoint(): string {
     return `${this.issuer}/oauth/token`;
+  }
+
+  get revocationEndpoint(): string {
+    return `${this.issuer}/oauth/revoke`;
+  }
+
+  get introspectionEndpoint(): string {
+    return `${this.issuer}/oauth/introspect`;
   }
 }

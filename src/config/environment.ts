@@ -104,6 +104,45 @@ export class Environment {
   REFRESH_TOKEN_TTL = 2592000;
 
   @Transform(toInt)
+  @IsInt({
+    message:
+      'REFRESH_TOKEN_ABSOLUTE_TTL must be an integer number of seconds between 60 and 63072000',
+  })
+  @Min(60, {
+    message:
+      'REFRESH_TOKEN_ABSOLUTE_TTL must be an integer number of seconds between 60 and 63072000',
+  })
+  @Max(63072000, {
+    message:
+      'REFRESH_TOKEN_ABSOLUTE_TTL must be an integer number of seconds between 60 and 63072000',
+  })
+  REFRESH_TOKEN_ABSOLUTE_TTL = 7776000;
+
+  @Transform(toInt)
+  @IsInt({ message: 'LOGIN_MAX_FAILURES_PER_ACCOUNT must be an integer between 1 and 1000' })
+  @Min(1, { message: 'LOGIN_MAX_FAILURES_PER_ACCOUNT must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'LOGIN_MAX_FAILURES_PER_ACCOUNT must be an integer between 1 and 1000' })
+  LOGIN_MAX_FAILURES_PER_ACCOUNT = 5;
+
+  @Transform(toInt)
+  @IsInt({ message: 'LOGIN_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  @Min(1, { message: 'LOGIN_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  @Max(100000, { message: 'LOGIN_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  LOGIN_MAX_FAILURES_PER_IP = 20;
+
+  @Transform(toInt)
+  @IsInt({ message: 'LOGIN_LOCK_SECONDS must be an integer between 1 and 86400' })
+  @Min(1, { message: 'LOGIN_LOCK_SECONDS must be an integer between 1 and 86400' })
+  @Max(86400, { message: 'LOGIN_LOCK_SECONDS must be an integer between 1 and 86400' })
+  LOGIN_LOCK_SECONDS = 900;
+
+  @Transform(toInt)
+  @IsInt({ message: 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000' })
+  @Min(0, { message: 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000' })
+  @Max(1000000, { message: 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000' })
+  LOGIN_RATE_LIMIT = 120;
+
+  @Transform(toInt)
   @IsInt({ message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
   @Min(1, { message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
   @Max(600, { message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
@@ -156,6 +195,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   );
   if (Boolean(environment.ADMIN_CLIENT_ID) !== Boolean(environment.ADMIN_CLIENT_SECRET)) {
     problems.push('ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together');
+  }
+  if (environment.REFRESH_TOKEN_ABSOLUTE_TTL < environment.REFRESH_TOKEN_TTL) {
+    problems.push('REFRESH_TOKEN_ABSOLUTE_TTL must not be shorter than REFRESH_TOKEN_TTL');
   }
   if (environment.EMBEDDED_PG_PORT === 5432) {
     problems.push('EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432');

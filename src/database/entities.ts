@@ -1,6 +1,22 @@
+import { AuditEvent } from '../audit/audit-event.entity.js';
 import { Client } from '../clients/client.entity.js';
 import { SigningKey } from '../keys/signing-key.entity.js';
+import { RefreshTokenFamily } from '../tokens/refresh-token-family.entity.js';
+import { RefreshToken } from '../tokens/refresh-token.entity.js';
+import { RevokedAccessToken } from '../tokens/revoked-access-token.entity.js';
+import { UsedAssertion } from '../clients/used-assertion.entity.js';
+import { LoginThrottle } from '../users/login-throttle.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every entity of the schema, for the app's data source and the migration tooling. */
-export const ENTITIES = [Client, User, SigningKey];
+export const ENTITIES = [
+  Client,
+  User,
+  SigningKey,
+  AuditEvent,
+  RefreshTokenFamily,
+  RefreshToken,
+  RevokedAccessToken,
+  UsedAssertion,
+  LoginThrottle,
+];

@@ -19,6 +19,10 @@ export class User extends TimestampedEntity {
   @Column({ name: 'password_hash', type: 'text', select: false })
   passwordHash!: string;
 
+  /** Space-separated scopes this user may grant; null for no limit beyond the client's. */
+  @Column({ type: 'text', nullable: true })
+  scope!: string | null;
+
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 }

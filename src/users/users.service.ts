@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import type { Page } from '../common/pagination.query.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
@@ -21,9 +22,10 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(input: CreateUserDto): Promise<User> {
+  async create(input: CreateUserDto, actor: Actor = {}): Promise<User> {
     const user = this.users.create({
       username: input.username,
       email: input.email ?? null,
@@ -36,6 +38,7 @@ export class UsersService {
       if (isUniqueViolation(error)) throw new OAuthError('conflict', 'username is already taken');
       throw error;
     }
+    await this.record('user.created', user.id, actor);
     return this.get(user.id);
   }
 
@@ -63,7 +66,7 @@ export class UsersService {
       .getOne();
   }
 
-  async update(id: string, input: UpdateUserDto): Promise<User> {
+  async update(id: string, input: UpdateUserDto, actor: Actor = {}): Promise<User> {
     await this.get(id);
     const changes: Partial<User> = {};
     if (input.username !== undefined) changes.username = input.username;
@@ -77,17 +80,34 @@ export class UsersService {
         throw error;
       }
     }
+    await this.record('user.updated', id, actor, { fields: Object.keys(input).sort() });
     return this.get(id);
   }
 
-  async setDisabled(id: string, disabled: boolean): Promise<User> {
+  async setDisabled(id: string, disabled: boolean, actor: Actor = {}): Promise<User> {
     await this.get(id);
     await this.users.update({ id }, { disabled });
+    await this.record(disabled ? 'user.disabled' : 'user.enabled', id, actor);
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, actor: Actor = {}): Promise<void> {
     await this.get(id);
     await this.users.delete({ id });
+    await this.record('user.deleted', id, actor);
+  }
+
+  private record(
+    type: 'user.created' | 'user.updated' | 'user.disabled' | 'user.enabled' | 'user.deleted',
+    userId: string,
+    actor: Actor,
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    return this.audit.record({
+      type,
+      userId,
+      ip: actor.ip,
+      details: { ...details, actor: actor.clientId },
+    });
   }
 }

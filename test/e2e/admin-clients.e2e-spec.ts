@@ -10,7 +10,7 @@ describe('admin API: clients', () => {
   let admin: Credentials;
 
   const countClients = async () =>
-    Number((await t.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM clients'))[0].n);
+    Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM clients'))[0].n);
   const create = (body: unknown) => t.http.json<ClientBody>('POST', '/admin/clients', body, admin);
 
   beforeAll(async () => {
@@ -39,7 +39,7 @@ describe('admin API: clients', () => {
       expect(res.body.client_id).toMatch(/^[A-Za-z0-9_-]{16,}$/);
       expect(res.body.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-      const [row] = await t.dataSource.query<{ secret_digest: Buffer }[]>(
+      const [row] = await t.db.query<{ secret_digest: Buffer }>(
         'SELECT secret_digest FROM clients WHERE client_id = $1',
         [res.body.client_id],
       );
@@ -47,9 +47,7 @@ describe('admin API: clients', () => {
         createHash('sha256').update(res.body.client_secret!).digest(),
       );
       const dump = JSON.stringify(
-        await t.dataSource.query('SELECT * FROM clients WHERE client_id = $1', [
-          res.body.client_id,
-        ]),
+        await t.db.query('SELECT * FROM clients WHERE client_id = $1', [res.body.client_id]),
       );
       expect(dump).not.toContain(res.body.client_secret);
 
@@ -77,7 +75,7 @@ describe('admin API: clients', () => {
       });
       expect(res.status).toBe(201);
       expect(res.body.client_secret).toBeUndefined();
-      const [row] = await t.dataSource.query<{ secret_digest: Buffer | null }[]>(
+      const [row] = await t.db.query<{ secret_digest: Buffer | null }>(
         'SELECT secret_digest FROM clients WHERE client_id = $1',
         [res.body.client_id],
       );

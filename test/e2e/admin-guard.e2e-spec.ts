@@ -1,7 +1,7 @@
 import { generateKeyPairSync, createHmac } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
-import { KeysService } from '../../src/keys/keys.service.js';
 import type { HttpResponse } from '../support/http-client.js';
+import { activeSigningKey } from '../support/server-keys.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Every admin route, with a body that would succeed for an admin. */
@@ -41,12 +41,12 @@ describe('admin API guard (RFC 6750)', () => {
     jti: 'forged',
   });
   /** Signs with the server's own key, to build tokens that differ in one claim. */
-  const signWithServerKey = (
+  const signWithServerKey = async (
     payload: JWTPayload,
     header: Record<string, unknown> = {},
     expiresIn = 60,
   ) => {
-    const { kid, alg, privateKey } = t.app.get(KeysService).signingKey();
+    const { kid, alg, privateKey } = await activeSigningKey(t);
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ iat: now, exp: now + expiresIn, ...payload })
       .setProtectedHeader({ alg, kid, typ: 'at+jwt', ...header })
@@ -118,12 +118,12 @@ describe('admin API guard (RFC 6750)', () => {
   );
 
   it('a refused call changes nothing', async () => {
-    const before = await t.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM clients');
+    const before = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM clients');
     await call('POST', '/admin/clients', { grant_types: ['client_credentials'] }, plainToken);
     await call('DELETE', '/admin/clients/:client', undefined, plainToken);
     await call('POST', '/admin/users', { username: 'nobody', password: 'correct horse battery' });
-    expect(await t.dataSource.query('SELECT count(*) AS n FROM clients')).toEqual(before);
-    expect(await t.dataSource.query(`SELECT id FROM users WHERE username = 'nobody'`)).toEqual([]);
+    expect(await t.db.query('SELECT count(*) AS n FROM clients')).toEqual(before);
+    expect(await t.db.query(`SELECT id FROM users WHERE username = 'nobody'`)).toEqual([]);
   });
 
   describe('tokens that must be refused with 401 invalid_token', () => {
@@ -150,7 +150,7 @@ describe('admin API guard (RFC 6750)', () => {
       [
         'a token signed with an attacker key under the server kid',
         async () => {
-          const { kid } = t.app.get(KeysService).signingKey();
+          const { kid } = await activeSigningKey(t);
           const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
           const now = Math.floor(Date.now() / 1000);
           return new SignJWT({ ...claims(), iat: now, exp: now + 60 })
@@ -161,7 +161,7 @@ describe('admin API guard (RFC 6750)', () => {
       [
         'an HS256 token keyed with the public key',
         async () => {
-          const { kid } = t.app.get(KeysService).signingKey();
+          const { kid } = await activeSigningKey(t);
           const jwks = await t.http.get<{ keys: object[] }>('/.well-known/jwks.json');
           const now = Math.floor(Date.now() / 1000);
           const input = `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64({ ...claims(), iat: now, exp: now + 60 })}`;

@@ -10,13 +10,12 @@ describe('admin API: users', () => {
 
   const create = (body: unknown) => t.http.json<UserBody>('POST', '/admin/users', body, admin);
   const countUsers = async () =>
-    Number((await t.dataSource.query<{ n: string }[]>('SELECT count(*) AS n FROM users'))[0].n);
+    Number((await t.db.query<{ n: string }>('SELECT count(*) AS n FROM users'))[0].n);
   const storedHash = async (id: string) =>
     (
-      await t.dataSource.query<{ password_hash: string }[]>(
-        'SELECT password_hash FROM users WHERE id = $1',
-        [id],
-      )
+      await t.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [
+        id,
+      ])
     )[0].password_hash;
 
   beforeAll(async () => {
@@ -162,7 +161,7 @@ describe('admin API: users', () => {
       (await t.http.request('DELETE', `/admin/users/${user.id}`, { auth: admin })).status,
     ).toBe(204);
     expect((await t.http.get(`/admin/users/${user.id}`, admin)).status).toBe(404);
-    expect(await t.dataSource.query('SELECT id FROM users WHERE id = $1', [user.id])).toEqual([]);
+    expect(await t.db.query('SELECT id FROM users WHERE id = $1', [user.id])).toEqual([]);
   });
 
   it.each(['not-a-uuid', '00000000-0000-0000-0000-000000000000', "1' OR '1'='1"])(

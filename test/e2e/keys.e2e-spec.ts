@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { migrations } from '../../migrations/index.js';
 import { KeyEncryption } from '../../src/keys/key-encryption.js';
-import { KeysService } from '../../src/keys/keys.service.js';
+import { activeSigningKey } from '../support/server-keys.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
 
@@ -10,10 +11,12 @@ describe('signing keys', () => {
   it('keep the private key encrypted at rest, bound to its kid', async () => {
     const t = await startTestApp();
     try {
-      const { kid, privateKey } = t.app.get(KeysService).signingKey();
-      const [row] = await t.dataSource.query<
-        { kid: string; private_key_encrypted: Buffer; public_jwk: object }[]
-      >('SELECT kid, private_key_encrypted, public_jwk FROM signing_keys');
+      const { kid, privateKey } = await activeSigningKey(t);
+      const [row] = await t.db.query<{
+        kid: string;
+        private_key_encrypted: Buffer;
+        public_jwk: object;
+      }>('SELECT kid, private_key_encrypted, public_jwk FROM signing_keys');
       const der = privateKey.export({ format: 'der', type: 'pkcs8' });
       expect(row.kid).toBe(kid);
       expect(row.private_key_encrypted.includes(der)).toBe(false);
@@ -69,7 +72,7 @@ describe('signing keys', () => {
       // The token signed with the retired ES256 key still verifies until it expires.
       expect((await second.http.get('/admin/clients', { bearer: esToken })).status).toBe(200);
       expect((await second.http.get('/admin/clients', { bearer: rsToken })).status).toBe(200);
-      const statuses = await second.dataSource.query<{ alg: string; status: string }[]>(
+      const statuses = await second.db.query<{ alg: string; status: string }>(
         'SELECT alg, status FROM signing_keys ORDER BY alg',
       );
       expect(statuses).toEqual([
@@ -89,6 +92,7 @@ describe('signing keys', () => {
         },
       }),
     ).rejects.toThrow('KEY_ENCRYPTION_SECRET does not decrypt the stored signing keys');
+    // (startTestApp rejects with the server's output when the process exits during boot.)
     await first.database.drop();
   });
 
@@ -100,16 +104,14 @@ describe('signing keys', () => {
       startTestApp({ database, env: { ...env, ADMIN_CLIENT_SECRET: 'x'.repeat(40) } }),
     ]);
     try {
-      const keys = await a.dataSource.query<{ kid: string }[]>('SELECT kid FROM signing_keys');
+      const keys = await a.db.query<{ kid: string }>('SELECT kid FROM signing_keys');
       expect(keys).toHaveLength(1);
       expect((await a.http.get('/.well-known/jwks.json')).body).toEqual(
         (await b.http.get('/.well-known/jwks.json')).body,
       );
       const token = await b.http.clientToken(b.admin.id, 'x'.repeat(40), 'admin');
       expect((await a.http.get('/admin/clients', { bearer: token })).status).toBe(200);
-      expect(await a.dataSource.query('SELECT count(*)::int AS n FROM migrations')).toEqual([
-        { n: 1 },
-      ]);
+      expect(await a.db.query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: migrations.length }]);
     } finally {
       await a.close({ keepData: true });
       await b.close();

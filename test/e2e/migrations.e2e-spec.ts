@@ -36,9 +36,15 @@ describe('migration tooling', () => {
       );
       await client.end();
       expect(tables.rows.map((row) => row.table_name)).toEqual([
+        'audit_events',
         'clients',
+        'login_throttles',
         'migrations',
+        'refresh_token_families',
+        'refresh_tokens',
+        'revoked_access_tokens',
         'signing_keys',
+        'used_assertions',
         'users',
       ]);
       expect(indexes.rows[0]?.indexdef).toContain('UNIQUE INDEX');

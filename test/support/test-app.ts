@@ -1,28 +1,32 @@
-import 'reflect-metadata';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DataSource } from 'typeorm';
-import { AppModule } from '../../src/app.module.js';
-import { configureApp, createHttpAdapter } from '../../src/app.setup.js';
+import pg from 'pg';
 import { freePort } from '../../src/common/ports.js';
 import { HttpClient } from './http-client.js';
+import { startServer, type ServerProcess } from './server-process.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const ADMIN_CLIENT_ID = 'test-admin';
+export const TEST_KEY_ENCRYPTION_SECRET = 'test-key-encryption-secret-0123456789abcdef';
+
+/** Direct access to the test database, to check what a request wrote. */
+export interface TestDb {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
 
 export interface TestApp {
-  app: NestFastifyApplication;
+  server: ServerProcess;
   baseUrl: string;
   http: HttpClient;
-  dataSource: DataSource;
+  db: TestDb;
   env: Record<string, string>;
   admin: { id: string; secret: string };
-  /** Stops the app; keeps the database and DATA_DIR when `keepData` (for restarts). */
+  database: TestDatabase;
+  dataDir: string;
+  port: number;
+  /** Stops the server; keeps the database and DATA_DIR when `keepData` (for restarts). */
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -36,12 +40,11 @@ export interface TestAppOptions {
 }
 
 /**
- * Boots the real AppModule on Fastify, listening on a free loopback port, with a database
- * of its own. Tests talk to it over HTTP like any client would.
+ * Starts the built server (dist/, as `npm test` builds it) as its own process, on a free
+ * loopback port, with a database of its own. Tests talk to it over HTTP like any client,
+ * and read the database directly to check what was written.
  */
-export async function startTestApp(
-  options: TestAppOptions = {},
-): Promise<TestApp & { database: TestDatabase; dataDir: string }> {
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'portcullis-test-')));
   const port = options.port ?? (await freePort());
@@ -58,34 +61,30 @@ export async function startTestApp(
     DATA_DIR: dataDir,
     ADMIN_CLIENT_ID: admin.id,
     ADMIN_CLIENT_SECRET: admin.secret,
-    KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef',
+    KEY_ENCRYPTION_SECRET: TEST_KEY_ENCRYPTION_SECRET,
     LOG_LEVEL: 'silent',
     ...options.env,
   };
-  for (const key of Object.keys(env)) {
-    if (env[key] === '') delete process.env[key];
-    else process.env[key] = env[key];
-  }
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register()] }).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-    bufferLogs: true,
-  });
-  configureApp(app);
-  await app.listen(port, '127.0.0.1');
+  const server = await startServer(env);
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const baseUrl = `http://127.0.0.1:${port}`;
-
   return {
-    app,
+    server,
     baseUrl,
     http: new HttpClient(baseUrl),
-    dataSource: app.get<DataSource>(getDataSourceToken()),
+    db: {
+      query: async <T>(sql: string, params?: unknown[]) =>
+        (await pool.query(sql, params)).rows as T[],
+    },
     env,
     admin,
     database,
     dataDir,
+    port,
     close: async ({ keepData = false } = {}) => {
-      await app.close();
+      await server.stop();
+      await pool.end();
       if (!keepData) {
         await database.drop();
         await rm(dataDir, { recursive: true, force: true });
