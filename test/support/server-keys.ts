@@ -13,7 +13,7 @@ export async function activeSigningKey(
     `SELECT kid, alg, private_key_encrypted FROM signing_keys WHERE status = 'active'`,
   );
   if (!row) throw new Error('no active signing key');
-  const der = new KeyEncryption(t.env.KEY_ENCRYPTION_SECRET!).decrypt(
+  const der = new KeyEncryption(t.env.KEY_ENCRYPTION_SECRET).decrypt(
     row.private_key_encrypted,
     row.kid,
   );
