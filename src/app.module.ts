@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -27,6 +28,13 @@ export class AppModule {
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
         DatabaseModule,
         AuditModule,
+        ThrottlerModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => ({
+            throttlers: [{ name: 'login', ttl: 60_000, limit: config.loginThrottle.ratePerMinute }],
+            skipIf: () => config.loginThrottle.ratePerMinute === 0,
+          }),
+        }),
         KeysModule,
         ClientsModule,
         UsersModule,
@@ -40,7 +48,7 @@ export class AppModule {
           useFactory: (config: AppConfig, keys: KeysService) => ({
             issuer: config.issuer,
             audience: config.issuer,
-            jwks: () => keys.jwks(),
+            jwks: () => keys.freshJwks(),
           }),
         }),
         AdminModule,

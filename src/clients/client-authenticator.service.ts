@@ -1,21 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 import { digestsEqual, sha256 } from '../common/secrets.js';
+import { AssertionRejected, ClientAssertionVerifier } from './client-assertion.verifier.js';
 import type { Client, TokenEndpointAuthMethod } from './client.entity.js';
 import { ClientsService } from './clients.service.js';
+
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export interface ClientCredentialsInput {
   authorization?: string;
   /** Single-valued body parameters of the request. */
   clientId?: string;
   clientSecret?: string;
+  clientAssertionType?: string;
+  clientAssertion?: string;
 }
 
-interface Presented {
-  method: TokenEndpointAuthMethod;
-  clientId: string;
-  secret?: string;
-}
+type Presented =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'private_key_jwt'; clientId?: string; assertion: string }
+  | { method: 'none'; clientId: string };
 
 /** A digest to compare against when the client is unknown, so that case takes as long. */
 const NO_CLIENT_DIGEST = sha256('portcullis:no-such-client');
@@ -30,22 +34,39 @@ function formDecode(value: string): string {
 }
 
 /**
- * Authenticates the client of a token-endpoint request (RFC 6749 §2.3): HTTP Basic,
- * body parameters, or — for public clients — client_id alone. A client may only use the
- * method it registered, and one method per request.
+ * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
+ * HTTP Basic, body parameters, a signed assertion (private_key_jwt, RFC 7523 §2.2), or —
+ * for public clients — client_id alone. A client may only use the method it registered,
+ * and one method per request.
  */
 @Injectable()
 export class ClientAuthenticator {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly assertions: ClientAssertionVerifier,
+  ) {}
+
+  /** Whether the request carries any client identification at all. */
+  hasCredentials(input: ClientCredentialsInput): boolean {
+    return Boolean(
+      (input.authorization && /^basic\s/i.test(input.authorization)) ||
+      input.clientId ||
+      input.clientSecret ||
+      input.clientAssertion ||
+      input.clientAssertionType,
+    );
+  }
 
   async authenticate(input: ClientCredentialsInput): Promise<Client> {
     const presented = this.presented(input);
+    if (presented.method === 'private_key_jwt')
+      return this.byAssertion(presented.assertion, presented.clientId);
     if (presented.clientId.length > 256) throw OAuthError.invalidClient();
     const client = await this.clients.findForAuthentication(presented.clientId);
 
     const expected = client?.secretDigest ?? NO_CLIENT_DIGEST;
     const secretMatches =
-      presented.secret !== undefined && digestsEqual(sha256(presented.secret), expected);
+      presented.method !== 'none' && digestsEqual(sha256(presented.secret), expected);
     if (!client || client.disabled || client.tokenEndpointAuthMethod !== presented.method) {
       throw OAuthError.invalidClient();
     }
@@ -53,12 +74,43 @@ export class ClientAuthenticator {
     return client;
   }
 
-  private presented({ authorization, clientId, clientSecret }: ClientCredentialsInput): Presented {
-    if (authorization !== undefined && /^basic\s/i.test(authorization)) {
-      if (clientSecret !== undefined) {
-        throw OAuthError.invalidRequest(
-          'use one client authentication method, not Basic and client_secret',
+  private async byAssertion(assertion: string, clientId?: string): Promise<Client> {
+    try {
+      const { client, claims } = await this.assertions.verify(
+        assertion,
+        this.assertions.audiences(),
+      );
+      // RFC 7523 §3: for client authentication, sub is the client too.
+      if (claims.sub !== client.clientId) throw new AssertionRejected('sub must be the client_id');
+      if (clientId !== undefined && clientId !== client.clientId)
+        throw new AssertionRejected('client_id mismatch');
+      if (client.tokenEndpointAuthMethod !== 'private_key_jwt') {
+        throw new AssertionRejected('client not registered for private_key_jwt');
+      }
+      return client;
+    } catch (error) {
+      if (error instanceof AssertionRejected) throw OAuthError.invalidClient();
+      throw error;
+    }
+  }
+
+  private presented(input: ClientCredentialsInput): Presented {
+    const { authorization, clientId, clientSecret, clientAssertionType, clientAssertion } = input;
+    const basic = authorization !== undefined && /^basic\s/i.test(authorization);
+    if (clientAssertion !== undefined || clientAssertionType !== undefined) {
+      if (basic || clientSecret !== undefined) {
+        throw OAuthError.invalidRequest('use one client authentication method per request');
+      }
+      if (clientAssertionType !== CLIENT_ASSERTION_TYPE || !clientAssertion) {
+        throw OAuthError.invalidClient(
+          `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}, with a client_assertion`,
         );
+      }
+      return { method: 'private_key_jwt', clientId, assertion: clientAssertion };
+    }
+    if (basic) {
+      if (clientSecret !== undefined) {
+        throw OAuthError.invalidRequest('use one client authentication method per request');
       }
       const encoded = authorization.slice(6).trim();
       if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded))
@@ -81,6 +133,9 @@ export class ClientAuthenticator {
     }
     if (clientSecret !== undefined)
       return { method: 'client_secret_post', clientId, secret: clientSecret };
-    return { method: 'none', clientId };
+    return { method: 'none', clientId } satisfies {
+      method: TokenEndpointAuthMethod;
+      clientId: string;
+    };
   }
 }

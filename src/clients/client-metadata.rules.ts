@@ -4,15 +4,19 @@ import type { TokenEndpointAuthMethod } from './client.entity.js';
 import { redirectUriProblem } from './redirect-uri.rules.js';
 
 /** Grant types a client may be registered with (RFC 7591 §2). */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const REGISTRABLE_GRANT_TYPES = [
   'authorization_code',
   'client_credentials',
   'refresh_token',
+  'password',
+  JWT_BEARER_GRANT,
 ];
 export const REGISTRABLE_RESPONSE_TYPES = ['code'];
 export const AUTH_METHODS: TokenEndpointAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
+  'private_key_jwt',
   'none',
 ];
 
@@ -55,6 +59,15 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
     throw invalid(
       'client_credentials needs a confidential client (token_endpoint_auth_method other than none)',
     );
+  }
+  const needsKeys =
+    metadata.tokenEndpointAuthMethod === 'private_key_jwt' ||
+    metadata.grantTypes.includes(JWT_BEARER_GRANT);
+  if (needsKeys && !metadata.jwks?.keys.length) {
+    throw invalid('jwks must hold the public keys for private_key_jwt and the jwt-bearer grant');
+  }
+  if (metadata.tokenEndpointAuthMethod === 'none' && metadata.grantTypes.includes('password')) {
+    throw invalid('the password grant needs a confidential client');
   }
   if (metadata.jwks) {
     metadata.jwks.keys.forEach((key, index) => {

@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { TimestampedEntity } from '../database/timestamped.entity.js';
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type TokenEndpointAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
 
 /** A JWK's members as stored: strings, with the odd array (key_ops, x5c). */
 export type JwkMembers = Record<string, string | string[]>;
@@ -48,6 +49,14 @@ export class Client extends TimestampedEntity {
 
   get isPublic(): boolean {
     return this.tokenEndpointAuthMethod === 'none';
+  }
+
+  /** Whether the client authenticates with a shared secret (Basic or post). */
+  get usesSecret(): boolean {
+    return (
+      this.tokenEndpointAuthMethod === 'client_secret_basic' ||
+      this.tokenEndpointAuthMethod === 'client_secret_post'
+    );
   }
 
   get scopes(): string[] {

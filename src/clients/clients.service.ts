@@ -58,7 +58,7 @@ export class ClientsService {
       disabled: false,
     });
     checkClientMetadata(client);
-    const secret = client.tokenEndpointAuthMethod === 'none' ? undefined : randomToken(32);
+    const secret = client.usesSecret ? randomToken(32) : undefined;
     client.secretDigest = secret ? sha256(secret) : null;
     await this.clients.insert(client);
     await this.record('client.created', clientId, actor, {
@@ -93,12 +93,12 @@ export class ClientsService {
   }
 
   /**
-   * Applies a partial update. Switching between public and confidential issues or drops
-   * the secret: a new secret is returned when one was created.
+   * Applies a partial update. Switching to or from a secret-based authentication method
+   * issues or drops the secret: a new secret is returned when one was created.
    */
   async update(clientId: string, input: UpdateClientDto, actor: Actor = {}): Promise<IssuedClient> {
     const client = await this.get(clientId);
-    const wasPublic = client.isPublic;
+    const hadSecret = client.usesSecret;
     if (input.client_name !== undefined) client.clientName = input.client_name;
     if (input.redirect_uris !== undefined) client.redirectUris = [...new Set(input.redirect_uris)];
     if (input.grant_types !== undefined) client.grantTypes = [...new Set(input.grant_types)];
@@ -121,10 +121,10 @@ export class ClientsService {
       tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
       jwks: client.jwks,
     };
-    if (wasPublic && !client.isPublic) {
+    if (!hadSecret && client.usesSecret) {
       secret = randomToken(32);
       changes.secretDigest = sha256(secret);
-    } else if (!wasPublic && client.isPublic) {
+    } else if (hadSecret && !client.usesSecret) {
       changes.secretDigest = null;
     }
     await this.clients.update({ clientId }, changes);
@@ -148,9 +148,9 @@ export class ClientsService {
   /** Replaces the secret; the old one stops working at once. */
   async rotateSecret(clientId: string, actor: Actor = {}): Promise<IssuedClient> {
     const client = await this.get(clientId);
-    if (client.isPublic) {
+    if (!client.usesSecret) {
       throw OAuthError.invalidRequest(
-        'a public client (token_endpoint_auth_method none) has no secret',
+        `a client authenticating with ${client.tokenEndpointAuthMethod} has no secret`,
       );
     }
     const secret = randomToken(32);
@@ -176,8 +176,7 @@ export class ClientsService {
         grantTypes: [...grants],
         responseTypes: existing?.responseTypes ?? [],
         scope: [...scopes].join(' '),
-        tokenEndpointAuthMethod:
-          existing && !existing.isPublic ? existing.tokenEndpointAuthMethod : method,
+        tokenEndpointAuthMethod: existing?.usesSecret ? existing.tokenEndpointAuthMethod : method,
         jwks: existing?.jwks ?? null,
         secretDigest: sha256(secret),
         disabled: false,

@@ -151,9 +151,8 @@ export class EmbeddedPostgresLauncher {
       (server as unknown as { process?: ChildProcess }).process?.kill('SIGINT');
     process.once('exit', stopOnExit);
 
-    const url = `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
     return {
-      url,
+      url: this.url(port, password),
       embedded: true,
       stop: async () => {
         process.removeListener('exit', stopOnExit);
@@ -161,6 +160,22 @@ export class EmbeddedPostgresLauncher {
         await rm(this.ownerFile, { force: true });
       },
     };
+  }
+
+  /** The embedded server another process is running on this DATA_DIR, if any. */
+  async attach(): Promise<RunningDatabase | undefined> {
+    const owner = Number((await readFile(this.ownerFile, 'utf8').catch(() => '')).trim());
+    const state = await readJson<State>(this.stateFile);
+    if (!owner || owner === process.pid || !isAlive(owner) || !state) return undefined;
+    return {
+      url: this.url(state.port, state.password),
+      embedded: true,
+      stop: () => Promise.resolve(),
+    };
+  }
+
+  private url(port: number, password: string): string {
+    return `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
   }
 
   private async prepareDataDir(): Promise<void> {

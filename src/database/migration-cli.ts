@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     return;
   }
   const environment = validateEnvironment(process.env);
-  const database = await openDatabase(environment);
+  const database = await openDatabase(environment, undefined, { attach: true });
   const dataSource = new DataSource(dataSourceOptions(database.url));
   try {
     await dataSource.initialize();

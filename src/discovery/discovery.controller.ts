@@ -1,8 +1,12 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ASSERTION_ALGORITHMS } from '../clients/client-assertion.verifier.js';
 import { AUTH_METHODS } from '../clients/client-metadata.rules.js';
 import { AppConfig } from '../config/app-config.js';
 import { GrantRegistry } from '../tokens/grant-registry.js';
+
+/** Public clients (`none`) may revoke their own tokens; introspection needs authentication. */
+const CONFIDENTIAL_AUTH_METHODS = AUTH_METHODS.filter((method) => method !== 'none');
 
 /** RFC 8414 metadata: what this server implements, and nothing it does not. */
 @ApiTags('discovery')
@@ -26,6 +30,13 @@ export class DiscoveryController {
       // No authorization endpoint yet, so no response type is supported.
       response_types_supported: [],
       token_endpoint_auth_methods_supported: AUTH_METHODS,
+      token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+      revocation_endpoint: this.config.revocationEndpoint,
+      revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+      revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+      introspection_endpoint: this.config.introspectionEndpoint,
+      introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
+      introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       service_documentation: `${issuer}/docs`,
     };
   }

@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK } from 'jose';
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
+import { AuditService, type Actor } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { LOCKS, withAdvisoryLock } from '../database/advisory-lock.js';
 import { KeyEncryption } from './key-encryption.js';
@@ -20,20 +21,30 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
+/** How often every instance re-reads the keys, so a rotation elsewhere reaches it. */
+const RELOAD_INTERVAL_MS = 30_000;
+/** Slack beyond the longest token lifetime before a retired key leaves the JWKS. */
+const RETIREMENT_MARGIN_SECONDS = 60;
+
 /**
  * The server's signing keys. Every instance loads them from the database, so tokens signed
- * by one instance verify with the JWKS of any other.
+ * by one instance verify with the JWKS of any other. A rotation makes a new key the signer;
+ * retired keys stay published until every token they signed has expired.
  */
 @Injectable()
-export class KeysService implements OnModuleInit {
+export class KeysService implements OnModuleInit, OnModuleDestroy {
   private active?: ActiveSigningKey;
   private published: PublicJwk[] = [];
+  private keySet?: ReturnType<typeof createLocalJWKSet>;
+  private loadedAt = 0;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(KeyEncryption) private readonly encryption: KeyEncryption,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -42,6 +53,12 @@ export class KeysService implements OnModuleInit {
       if (!current) await this.createKey(this.config.signingAlg);
     });
     await this.reload();
+    this.timer = setInterval(() => void this.reload().catch(() => undefined), RELOAD_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
   }
 
   /** The key new tokens are signed with. */
@@ -55,8 +72,40 @@ export class KeysService implements OnModuleInit {
     return { keys: this.published };
   }
 
-  /** Creates a key pair, stores it encrypted, and makes it the one that signs. */
-  async createKey(alg: SigningAlg): Promise<SigningKey> {
+  /** The published keys, re-read from the database when asked about a kid we lack. */
+  async freshJwks(): Promise<{ keys: PublicJwk[] }> {
+    if (Date.now() - this.loadedAt > 1000) await this.reload();
+    return this.jwks();
+  }
+
+  /** A jose key set over the published keys, for verifying our own tokens. */
+  async verificationKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
+    if (!this.keySet) await this.reload();
+    return this.keySet!;
+  }
+
+  /** All keys with their state, for the admin API. */
+  async list(): Promise<(SigningKey & { published: boolean })[]> {
+    const rows = await this.keys.find({ order: { createdAt: 'DESC' } });
+    return rows.map((row) => Object.assign(row, { published: this.isPublished(row) }));
+  }
+
+  /** Makes a fresh key the signer; the previous one is retired but stays published. */
+  async rotate(actor: Actor = {}): Promise<SigningKey> {
+    const key = await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, () =>
+      this.createKey(this.config.signingAlg),
+    );
+    await this.reload();
+    await this.audit.record({
+      type: 'key.rotated',
+      clientId: actor.clientId,
+      ip: actor.ip,
+      details: { kid: key.kid, alg: key.alg },
+    });
+    return key;
+  }
+
+  private async createKey(alg: SigningAlg): Promise<SigningKey> {
     const { privateKey, publicKey } =
       alg === 'ES256'
         ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -70,12 +119,24 @@ export class KeysService implements OnModuleInit {
       publicJwk: publicJwk as Record<string, string>,
       privateKeyEncrypted: this.encryption.encrypt(pkcs8, kid),
       status: 'active',
+      retiredAt: null,
     });
     await this.dataSource.transaction(async (manager) => {
-      await manager.update(SigningKey, { status: 'active' }, { status: 'retired' });
+      await manager.update(
+        SigningKey,
+        { status: 'active' },
+        { status: 'retired', retiredAt: () => 'now()' },
+      );
       await manager.insert(SigningKey, row);
     });
     return row;
+  }
+
+  private isPublished(row: SigningKey): boolean {
+    if (row.status === 'active' || !row.retiredAt) return true;
+    const lastTokenExpiry =
+      row.retiredAt.getTime() + (this.config.accessTokenTtl + RETIREMENT_MARGIN_SECONDS) * 1000;
+    return lastTokenExpiry > Date.now();
   }
 
   /** Reads the keys from the database into memory. */
@@ -83,24 +144,25 @@ export class KeysService implements OnModuleInit {
     const rows = await this.keys.find({ order: { createdAt: 'DESC' } });
     const active = rows.find((row) => row.status === 'active');
     if (!active) throw new Error('no active signing key');
-    let privateKey: KeyObject;
-    try {
-      privateKey = createPrivateKey({
-        key: this.encryption.decrypt(active.privateKeyEncrypted, active.kid),
-        format: 'der',
-        type: 'pkcs8',
-      });
-    } catch {
-      throw new Error(
-        'KEY_ENCRYPTION_SECRET does not decrypt the stored signing keys; use the secret they were created with',
-      );
+    if (active.kid !== this.active?.kid) {
+      let privateKey: KeyObject;
+      try {
+        privateKey = createPrivateKey({
+          key: this.encryption.decrypt(active.privateKeyEncrypted, active.kid),
+          format: 'der',
+          type: 'pkcs8',
+        });
+      } catch {
+        throw new Error(
+          'KEY_ENCRYPTION_SECRET does not decrypt the stored signing keys; use the secret they were created with',
+        );
+      }
+      this.active = { kid: active.kid, alg: active.alg, privateKey };
     }
-    this.active = { kid: active.kid, alg: active.alg, privateKey };
-    this.published = rows.map((row) => ({
-      ...row.publicJwk,
-      kid: row.kid,
-      alg: row.alg,
-      use: 'sig',
-    }));
+    this.published = rows
+      .filter((row) => this.isPublished(row))
+      .map((row) => ({ ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' }));
+    this.keySet = createLocalJWKSet({ keys: this.published });
+    this.loadedAt = Date.now();
   }
 }

@@ -5,7 +5,11 @@ import { OAuthError } from '../common/oauth-error.js';
  * sent without a value counts as omitted. Parameters no grant knows are ignored.
  */
 export class TokenRequest {
-  constructor(private readonly params: Record<string, unknown>) {}
+  constructor(
+    private readonly params: Record<string, unknown>,
+    /** The remote address, for throttling and the audit trail. */
+    readonly ip: string,
+  ) {}
 
   get(name: string): string | undefined {
     const value = this.params[name];

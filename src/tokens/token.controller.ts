@@ -1,16 +1,18 @@
-import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConsumes,
   ApiOkResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { clientCredentials, readForm } from './form-request.js';
 import { GrantRegistry } from './grant-registry.js';
-import { TokenRequest } from './token-request.js';
+import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
 import type { TokenResponse } from './token-response.js';
 
 @ApiTags('oauth')
@@ -26,27 +28,24 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
+  @UseGuards(LoginRateLimitGuard)
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOkResponse({ description: 'An access token (RFC 6749 §5.1).' })
   @ApiBadRequestResponse({ description: 'An RFC 6749 §5.2 error.' })
   @ApiUnauthorizedResponse({ description: 'invalid_client.' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed password attempts.' })
   async token(@Req() request: FastifyRequest): Promise<TokenResponse> {
-    const contentType = request.headers['content-type'] ?? '';
-    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType)) {
-      throw OAuthError.invalidRequest('the body must be application/x-www-form-urlencoded');
-    }
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const params = new TokenRequest(body);
+    const params = readForm(request);
     const grantType = params.require('grant_type');
     const handler = this.grants.get(grantType);
-    if (!handler)
+    if (!handler) {
       throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
-
-    const client = await this.clientAuthenticator.authenticate({
-      authorization: request.headers.authorization,
-      clientId: params.get('client_id'),
-      clientSecret: params.get('client_secret'),
-    });
+    }
+    const credentials = clientCredentials(request, params);
+    const client =
+      handler.identifyClient && !this.clientAuthenticator.hasCredentials(credentials)
+        ? await handler.identifyClient(params)
+        : await this.clientAuthenticator.authenticate(credentials);
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
     }

@@ -1,17 +1,32 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokenRevocations } from './access-token-revocations.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
+import { AccessTokenVerifier } from './access-token.verifier.js';
 import { GrantRegistry } from './grant-registry.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
 import { GRANT_HANDLER_CLASSES } from './grants/index.js';
+import { IntrospectionController } from './introspection.controller.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
+import { RevocationController } from './revocation.controller.js';
+import { TokenInspector } from './token-inspector.service.js';
+import { TokenMinter } from './token-minter.service.js';
+import { TokenRevoker } from './token-revoker.service.js';
 import { TokenController } from './token.controller.js';
 
 @Module({
-  imports: [ClientsModule, KeysModule],
-  controllers: [TokenController],
+  imports: [ClientsModule, KeysModule, UsersModule],
+  controllers: [TokenController, RevocationController, IntrospectionController],
   providers: [
     AccessTokenIssuer,
+    AccessTokenVerifier,
+    AccessTokenRevocations,
+    RefreshTokensService,
+    TokenMinter,
+    TokenInspector,
+    TokenRevoker,
     GrantRegistry,
     ...GRANT_HANDLER_CLASSES,
     {

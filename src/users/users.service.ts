@@ -57,6 +57,11 @@ export class UsersService {
     return user;
   }
 
+  /** The user if it exists and is enabled. */
+  findActive(id: string): Promise<User | null> {
+    return UUID.test(id) ? this.users.findOneBy({ id, disabled: false }) : Promise.resolve(null);
+  }
+
   /** The user with this username in any letter case. */
   findByUsername(username: string): Promise<User | null> {
     return this.users

@@ -111,7 +111,9 @@ describe('signing keys', () => {
       );
       const token = await b.http.clientToken(b.admin.id, 'x'.repeat(40), 'admin');
       expect((await a.http.get('/admin/clients', { bearer: token })).status).toBe(200);
-      expect(await a.db.query('SELECT count(*)::int AS n FROM migrations')).toEqual([{ n: migrations.length }]);
+      expect(await a.db.query('SELECT count(*)::int AS n FROM migrations')).toEqual([
+        { n: migrations.length },
+      ]);
     } finally {
       await a.close({ keepData: true });
       await b.close();

@@ -372,17 +372,27 @@ describe('token endpoint', () => {
     it('publishes RFC 8414 metadata listing only what is implemented', async () => {
       const res = await t.http.get('/.well-known/oauth-authorization-server');
       expect(res.status).toBe(200);
+      const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+      const algs = ['RS256', 'ES256'];
       expect(res.body).toEqual({
         issuer: t.baseUrl,
         token_endpoint: `${t.baseUrl}/oauth/token`,
         jwks_uri: `${t.baseUrl}/.well-known/jwks.json`,
-        grant_types_supported: ['client_credentials'],
-        response_types_supported: [],
-        token_endpoint_auth_methods_supported: [
-          'client_secret_basic',
-          'client_secret_post',
-          'none',
+        grant_types_supported: [
+          'client_credentials',
+          'password',
+          'refresh_token',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
         ],
+        response_types_supported: [],
+        token_endpoint_auth_methods_supported: methods,
+        token_endpoint_auth_signing_alg_values_supported: algs,
+        revocation_endpoint: `${t.baseUrl}/oauth/revoke`,
+        revocation_endpoint_auth_methods_supported: methods,
+        revocation_endpoint_auth_signing_alg_values_supported: algs,
+        introspection_endpoint: `${t.baseUrl}/oauth/introspect`,
+        introspection_endpoint_auth_methods_supported: methods.filter((m) => m !== 'none'),
+        introspection_endpoint_auth_signing_alg_values_supported: algs,
         service_documentation: `${t.baseUrl}/docs`,
       });
     });

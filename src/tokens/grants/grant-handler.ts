@@ -15,4 +15,9 @@ export interface GrantHandler<Grant = unknown> {
   validate(request: TokenRequest, client: Client): Promise<Grant>;
   /** Issues the tokens for a validated grant. */
   issue(grant: Grant, client: Client): Promise<TokenResponse>;
+  /**
+   * For grants that identify the client themselves (RFC 7523 §3.1): the client, when the
+   * request carries no client credentials. `validate` must then authenticate it.
+   */
+  identifyClient?(request: TokenRequest): Promise<Client>;
 }

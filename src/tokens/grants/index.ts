@@ -1,4 +1,12 @@
 import { ClientCredentialsGrant } from './client-credentials.grant.js';
+import { JwtBearerGrant } from './jwt-bearer.grant.js';
+import { PasswordGrant } from './password.grant.js';
+import { RefreshTokenGrant } from './refresh-token.grant.js';
 
 /** Every grant the token endpoint answers: one class per grant, one line each. */
-export const GRANT_HANDLER_CLASSES = [ClientCredentialsGrant];
+export const GRANT_HANDLER_CLASSES = [
+  ClientCredentialsGrant,
+  PasswordGrant,
+  RefreshTokenGrant,
+  JwtBearerGrant,
+];

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { jwtVerify, type JWTPayload } from 'jose';
+import { AppConfig } from '../config/app-config.js';
+import { KeysService } from '../keys/keys.service.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  jti: string;
+  exp: number;
+  iat: number;
+  sub: string;
+  client_id: string;
+  scope?: string;
+  username?: string;
+}
+
+/** Checks that a string is an unexpired access token this server signed (RFC 9068). */
+@Injectable()
+export class AccessTokenVerifier {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The token's claims, or undefined for anything that is not a valid token of ours. */
+  async verify(token: string): Promise<AccessTokenClaims | undefined> {
+    if (token.length > 8192 || token.split('.').length !== 3) return undefined;
+    try {
+      const { payload } = await jwtVerify(token, await this.keys.verificationKeys(), {
+        issuer: this.config.issuer,
+        typ: 'at+jwt',
+        algorithms: ['ES256', 'RS256'],
+        requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],
+      });
+      return payload as AccessTokenClaims;
+    } catch {
+      return undefined;
+    }
+  }
+}

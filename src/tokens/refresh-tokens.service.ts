@@ -1,0 +1,188 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { randomToken, sha256 } from '../common/secrets.js';
+import { AppConfig } from '../config/app-config.js';
+
+/** What a refresh token stands for. */
+export interface RefreshGrant {
+  familyId: string;
+  clientId: string;
+  userId: string | null;
+  /** The scope of the original grant. */
+  scopes: string[];
+}
+
+export interface RefreshTokenState extends RefreshGrant {
+  active: boolean;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+const INVALID = () =>
+  new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
+
+/**
+ * Refresh tokens: opaque 256-bit values stored as SHA-256 digests, grouped in families (one
+ * per original grant). Every use rotates the token; a consumed token presented again
+ * revokes its family (RFC 9700 §4.14.2).
+ */
+@Injectable()
+export class RefreshTokensService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Starts a family for a new grant and returns its first token. */
+  async start(
+    clientId: string,
+    userId: string | null,
+    scopes: string[],
+  ): Promise<{ token: string; familyId: string }> {
+    return this.dataSource.transaction(async (manager) => {
+      const [family] = await manager.query<{ id: string }[]>(
+        `INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id`,
+        [clientId, userId, scopes.join(' '), this.config.refreshTokenAbsoluteTtl],
+      );
+      const token = await this.insertToken(manager.queryRunner!, family!.id);
+      return { token, familyId: family!.id };
+    });
+  }
+
+  /**
+   * Consumes `token` for `clientId` and returns its successor, atomically: of any number of
+   * concurrent requests with one token, exactly one gets here. `accept` runs inside the
+   * transaction and may throw to refuse without consuming the token.
+   */
+  async rotate(
+    token: string,
+    clientId: string,
+    accept: (grant: RefreshGrant) => Promise<void>,
+    ip?: string,
+  ): Promise<{ token: string; grant: RefreshGrant }> {
+    const digest = sha256(token);
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    let outcome: { token: string; grant: RefreshGrant } | undefined;
+    try {
+      await runner.startTransaction();
+      const { records } = (await runner.query(
+        `UPDATE refresh_tokens t SET consumed_at = now()
+           FROM refresh_token_families f
+          WHERE t.digest = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
+            AND f.id = t.family_id AND f.client_id = $2
+            AND f.revoked_at IS NULL AND f.expires_at > now()
+          RETURNING f.id AS family_id, f.user_id, f.scope`,
+        [digest, clientId],
+        true,
+      )) as { records: { family_id: string; user_id: string | null; scope: string }[] };
+      const row = records[0];
+      if (row) {
+        const grant: RefreshGrant = {
+          familyId: row.family_id,
+          clientId,
+          userId: row.user_id,
+          scopes: row.scope ? row.scope.split(' ') : [],
+        };
+        await accept(grant);
+        outcome = { token: await this.insertToken(runner, row.family_id), grant };
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+    if (outcome) return outcome;
+    await this.detectReuse(digest, clientId, ip);
+    throw INVALID();
+  }
+
+  /** Revokes the family of `token` if it belongs to `clientId`; false when it does not. */
+  async revoke(
+    token: string,
+    clientId: string,
+    reason: string,
+  ): Promise<{ familyId: string } | undefined> {
+    const [row] = await this.dataSource.query<{ id: string }[]>(
+      `UPDATE refresh_token_families f SET revoked_at = coalesce(f.revoked_at, now()),
+              revoked_reason = coalesce(f.revoked_reason, $3)
+         FROM refresh_tokens t
+        WHERE t.digest = $1 AND f.id = t.family_id AND f.client_id = $2
+        RETURNING f.id`,
+      [sha256(token), clientId, reason],
+    );
+    return row ? { familyId: row.id } : undefined;
+  }
+
+  /** The state of a refresh token, for introspection; undefined when unknown. */
+  async inspect(token: string): Promise<RefreshTokenState | undefined> {
+    const [row] = await this.dataSource.query<
+      {
+        family_id: string;
+        client_id: string;
+        user_id: string | null;
+        scope: string;
+        created_at: Date;
+        expires_at: Date;
+        active: boolean;
+      }[]
+    >(
+      `SELECT f.id AS family_id, f.client_id, f.user_id, f.scope, t.created_at,
+              least(t.expires_at, f.expires_at) AS expires_at,
+              (t.consumed_at IS NULL AND f.revoked_at IS NULL
+                AND t.expires_at > now() AND f.expires_at > now()) AS active
+         FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
+        WHERE t.digest = $1`,
+      [sha256(token)],
+    );
+    if (!row) return undefined;
+    return {
+      familyId: row.family_id,
+      clientId: row.client_id,
+      userId: row.user_id,
+      scopes: row.scope ? row.scope.split(' ') : [],
+      issuedAt: row.created_at,
+      expiresAt: row.expires_at,
+      active: row.active,
+    };
+  }
+
+  private async insertToken(runner: QueryRunner, familyId: string): Promise<string> {
+    const token = randomToken(32);
+    await runner.query(
+      `INSERT INTO refresh_tokens (digest, family_id, expires_at)
+       SELECT $1, f.id, least(now() + make_interval(secs => $3), f.expires_at)
+         FROM refresh_token_families f WHERE f.id = $2`,
+      [sha256(token), familyId, this.config.refreshTokenTtl],
+    );
+    return token;
+  }
+
+  /** A consumed token presented again by its own client: revoke the whole family. */
+  private async detectReuse(digest: Buffer, clientId: string, ip?: string): Promise<void> {
+    const [revoked] = await this.dataSource.query<{ id: string; user_id: string | null }[]>(
+      `UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'reuse'
+         FROM refresh_tokens t
+        WHERE t.digest = $1 AND t.consumed_at IS NOT NULL
+          AND f.id = t.family_id AND f.client_id = $2 AND f.revoked_at IS NULL
+        RETURNING f.id, f.user_id`,
+      [digest, clientId],
+    );
+    if (revoked) {
+      await this.audit.record({
+        type: 'refresh.reuse_detected',
+        clientId,
+        userId: revoked.user_id,
+        ip,
+        details: { family_id: revoked.id, family_revoked: true },
+      });
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import type { Client } from '../clients/client.entity.js';
+import { ClientsService } from '../clients/clients.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { UsersService } from '../users/users.service.js';
+import { AccessTokenRevocations } from './access-token-revocations.js';
+import { AccessTokenVerifier } from './access-token.verifier.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
+
+/** An RFC 7662 §2.2 answer. */
+export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
+
+const INACTIVE: Introspection = { active: false };
+
+/**
+ * Answers what a token is and whether it is still good (RFC 7662), for the caller allowed to
+ * know: the client the token was issued to, a client named in its audience, or a resource
+ * server registered with the `introspect` scope. Everything else looks inactive.
+ */
+@Injectable()
+export class TokenInspector {
+  constructor(
+    private readonly accessTokens: AccessTokenVerifier,
+    private readonly revocations: AccessTokenRevocations,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly clients: ClientsService,
+    private readonly users: UsersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async introspect(
+    token: string,
+    hint: string | undefined,
+    caller: Client,
+  ): Promise<Introspection> {
+    const order = hint === 'refresh_token' ? ['refresh', 'access'] : ['access', 'refresh'];
+    for (const kind of order) {
+      const answer =
+        kind === 'access' ? await this.access(token, caller) : await this.refresh(token, caller);
+      if (answer) return answer;
+    }
+    return INACTIVE;
+  }
+
+  /** undefined: not an access token of ours at all (try the other kind). */
+  private async access(token: string, caller: Client): Promise<Introspection | undefined> {
+    const claims = await this.accessTokens.verify(token);
+    if (!claims) return undefined;
+    const audiences = ([] as string[]).concat(claims.aud ?? []);
+    if (!this.maySee(caller, claims.client_id, audiences)) return INACTIVE;
+    if (await this.revocations.isRevoked(claims.jti)) return INACTIVE;
+    if (!(await this.partiesActive(claims.client_id, claims.username ? claims.sub : null)))
+      return INACTIVE;
+    return {
+      active: true,
+      scope: claims.scope ?? '',
+      client_id: claims.client_id,
+      sub: claims.sub,
+      ...(claims.username ? { username: claims.username } : {}),
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      nbf: claims.nbf ?? claims.iat,
+      iss: claims.iss,
+      aud: claims.aud,
+      jti: claims.jti,
+      ...(typeof claims.session_name === 'string' ? { session_name: claims.session_name } : {}),
+    };
+  }
+
+  private async refresh(token: string, caller: Client): Promise<Introspection | undefined> {
+    if (token.length > 512) return undefined;
+    const state = await this.refreshTokens.inspect(token);
+    if (!state) return undefined;
+    if (!state.active || !this.maySee(caller, state.clientId, [])) return INACTIVE;
+    if (!(await this.partiesActive(state.clientId, state.userId))) return INACTIVE;
+    const user = state.userId ? await this.users.findActive(state.userId) : null;
+    return {
+      active: true,
+      scope: state.scopes.join(' '),
+      client_id: state.clientId,
+      sub: state.userId ?? state.clientId,
+      ...(user ? { username: user.username } : {}),
+      token_type: 'refresh_token',
+      exp: Math.floor(state.expiresAt.getTime() / 1000),
+      iat: Math.floor(state.issuedAt.getTime() / 1000),
+      nbf: Math.floor(state.issuedAt.getTime() / 1000),
+      iss: this.config.issuer,
+    };
+  }
+
+  private maySee(caller: Client, tokenClientId: string, audiences: string[]): boolean {
+    return (
+      caller.clientId === tokenClientId ||
+      audiences.includes(caller.clientId) ||
+      caller.scopes.includes('introspect')
+    );
+  }
+
+  /** A token of a disabled client or user is as good as revoked. */
+  private async partiesActive(clientId: string, userId: string | null): Promise<boolean> {
+    const client = await this.clients.get(clientId).catch(() => undefined);
+    if (!client || client.disabled) return false;
+    return userId === null || (await this.users.findActive(userId)) !== null;
+  }
+}

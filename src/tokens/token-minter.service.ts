@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { Client } from '../clients/client.entity.js';
+import type { User } from '../users/user.entity.js';
+import { AccessTokenIssuer } from './access-token.issuer.js';
+import { RefreshTokensService } from './refresh-tokens.service.js';
+import type { TokenResponse } from './token-response.js';
+
+export interface MintRequest {
+  grantType: string;
+  client: Client;
+  /** The resource owner; absent when the client acts for itself. */
+  user?: Pick<User, 'id' | 'username'>;
+  scopes: string[];
+  /** Access token lifetime, when the grant shortens it. */
+  ttl?: number;
+  claims?: Record<string, unknown>;
+  /** `new` starts a refresh-token family; a string is the successor a rotation produced. */
+  refresh?: 'new' | { token: string; familyId: string };
+  ip?: string;
+}
+
+/**
+ * Turns a validated grant into its token response (RFC 6749 §5.1): the access token, a
+ * refresh token when the grant carries one, and the audit row saying so.
+ */
+@Injectable()
+export class TokenMinter {
+  constructor(
+    private readonly accessTokens: AccessTokenIssuer,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async mint(request: MintRequest): Promise<TokenResponse> {
+    const { client, user, scopes } = request;
+    const access = await this.accessTokens.issue({
+      subject: user?.id ?? client.clientId,
+      clientId: client.clientId,
+      scopes,
+      ttl: request.ttl,
+      claims: { ...request.claims, ...(user ? { username: user.username } : {}) },
+    });
+    let refresh = request.refresh === 'new' ? undefined : request.refresh;
+    if (request.refresh === 'new') {
+      refresh = await this.refreshTokens.start(client.clientId, user?.id ?? null, scopes);
+    }
+    const rotated = request.refresh !== undefined && request.refresh !== 'new';
+    await this.audit.record({
+      type: rotated ? 'refresh.rotated' : 'token.issued',
+      clientId: client.clientId,
+      userId: user?.id,
+      ip: request.ip,
+      details: {
+        grant_type: request.grantType,
+        scope: scopes.join(' '),
+        jti: access.jti,
+        ...(refresh ? { family_id: refresh.familyId } : {}),
+      },
+    });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: scopes.join(' '),
+      ...(refresh ? { refresh_token: refresh.token } : {}),
+    };
+  }
+}

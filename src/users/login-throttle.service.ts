@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { AppConfig } from '../config/app-config.js';
+
+const accountKey = (username: string) => `account:${username.toLowerCase()}`;
+const ipKey = (ip: string) => `ip:${ip}`;
+
+/**
+ * Counts failed sign-ins per account and per remote address in PostgreSQL, so every
+ * instance sees the same count. Too many failures within the lock period lock the account
+ * (or address) for that period; a success clears the account's count.
+ */
+@Injectable()
+export class LoginThrottleService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Throws 429 when the account or the address is locked. */
+  async assertNotLocked(username: string, ip: string): Promise<void> {
+    const rows = await this.dataSource.query<{ key: string; seconds: number }[]>(
+      `SELECT key, ceil(extract(epoch FROM locked_until - now()))::int AS seconds
+         FROM login_throttles WHERE key = ANY($1) AND locked_until > now()`,
+      [[accountKey(username), ipKey(ip)]],
+    );
+    if (rows.length === 0) return;
+    const seconds = Math.max(1, ...rows.map((row) => row.seconds));
+    const what = rows.some((row) => row.key.startsWith('account:'))
+      ? 'this account'
+      : 'this address';
+    throw new OAuthError(
+      'too_many_requests',
+      `too many failed sign-in attempts for ${what}; try again in ${seconds} seconds`,
+      { headers: { 'Retry-After': String(seconds) } },
+    );
+  }
+
+  /** Counts a failure against both the account and the address; locks either at its limit. */
+  async recordFailure(username: string, ip: string, clientId?: string): Promise<void> {
+    const { maxFailuresPerAccount, maxFailuresPerIp, lockSeconds } = this.config.loginThrottle;
+    for (const [key, limit] of [
+      [accountKey(username), maxFailuresPerAccount],
+      [ipKey(ip), maxFailuresPerIp],
+    ] as const) {
+      const [row] = await this.dataSource.query<{ locked: boolean }[]>(
+        `INSERT INTO login_throttles AS t (key, failures, window_started_at, locked_until)
+         VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + make_interval(secs => $3) END)
+         ON CONFLICT (key) DO UPDATE SET
+           failures = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END,
+           window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN now() ELSE t.window_started_at END,
+           locked_until = CASE
+             WHEN (CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END) >= $2
+               AND (t.locked_until IS NULL OR t.locked_until <= now())
+             THEN now() + make_interval(secs => $3)
+             ELSE t.locked_until END
+         RETURNING locked_until > now() AND failures = $2 AS locked`,
+        [key, limit, lockSeconds],
+      );
+      if (row?.locked) {
+        await this.audit.record({
+          type: 'login.locked',
+          clientId,
+          ip,
+          details: {
+            key: key.startsWith('account:') ? 'account' : 'ip',
+            username,
+            lock_seconds: lockSeconds,
+          },
+        });
+      }
+    }
+  }
+
+  async recordSuccess(username: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM login_throttles WHERE key = $1', [
+      accountKey(username),
+    ]);
+  }
+}
