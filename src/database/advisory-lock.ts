@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 export const LOCKS = {
   migrations: 7_041_001,
   bootstrap: 7_041_002,
+  sweeper: 7_041_003,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source.options.js';
+import { ExpiredRowsSweeper } from './expired-rows.sweeper.js';
 import { runMigrations } from './run-migrations.js';
 
 /** The TypeORM connection; migrations run before anything can use it. */
@@ -24,5 +25,6 @@ import { runMigrations } from './run-migrations.js';
       },
     }),
   ],
+  providers: [ExpiredRowsSweeper],
 })
 export class DatabaseModule {}

@@ -11,6 +11,7 @@ export class JwksController {
   @Header('Cache-Control', 'public, max-age=60')
   @ApiOkResponse({ description: 'The public keys that verify this server’s tokens (RFC 7517).' })
   jwks() {
-    return this.keys.jwks();
+    // Re-read at most once a second, so a rotation made elsewhere shows at once.
+    return this.keys.freshJwks();
   }
 }

@@ -23,8 +23,11 @@ export interface PublicJwk extends JWK {
 
 /** How often every instance re-reads the keys, so a rotation elsewhere reaches it. */
 const RELOAD_INTERVAL_MS = 30_000;
-/** Slack beyond the longest token lifetime before a retired key leaves the JWKS. */
-const RETIREMENT_MARGIN_SECONDS = 60;
+/**
+ * Slack beyond the longest token lifetime before a retired key leaves the JWKS: other
+ * instances may sign with it for up to one reload interval after the rotation, plus skew.
+ */
+const RETIREMENT_MARGIN_SECONDS = RELOAD_INTERVAL_MS / 1000 + 30;
 
 /**
  * The server's signing keys. Every instance loads them from the database, so tokens signed

@@ -17,8 +17,9 @@ const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 
 /**
  * Finds the public key a JWT names by `kid`, from the issuer's JWKS. Keys are cached; an
- * unknown `kid` triggers at most one refetch per interval, so a rotation at the issuer is
- * picked up without a restart and a flood of forged kids cannot hammer the issuer.
+ * unknown `kid` triggers at most one refetch of a remote JWKS per interval, so a rotation
+ * at the issuer is picked up without a restart and a flood of forged kids cannot hammer the
+ * issuer.
  */
 @Injectable()
 export class JwksKeyResolver {
@@ -35,7 +36,8 @@ export class JwksKeyResolver {
   async keyFor(token: string): Promise<KeyObject> {
     const header = this.decodeHeader(token);
     let entry = this.keys.get(header.kid);
-    if (!entry && Date.now() - this.lastFetch >= REFETCH_INTERVAL_MS) {
+    // An in-process source caches for itself; a remote JWKS is refetched at most once per interval.
+    if (!entry && (this.options.jwks || Date.now() - this.lastFetch >= REFETCH_INTERVAL_MS)) {
       await this.refresh();
       entry = this.keys.get(header.kid);
     }

@@ -49,8 +49,8 @@ export class RefreshTokensService {
          VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id`,
         [clientId, userId, scopes.join(' '), this.config.refreshTokenAbsoluteTtl],
       );
-      const token = await this.insertToken(manager.queryRunner!, family!.id);
-      return { token, familyId: family!.id };
+      const token = await this.insertToken(manager.queryRunner!, family.id);
+      return { token, familyId: family.id };
     });
   }
 
@@ -111,11 +111,14 @@ export class RefreshTokensService {
     reason: string,
   ): Promise<{ familyId: string } | undefined> {
     const [row] = await this.dataSource.query<{ id: string }[]>(
-      `UPDATE refresh_token_families f SET revoked_at = coalesce(f.revoked_at, now()),
-              revoked_reason = coalesce(f.revoked_reason, $3)
-         FROM refresh_tokens t
-        WHERE t.digest = $1 AND f.id = t.family_id AND f.client_id = $2
-        RETURNING f.id`,
+      // (In a CTE, so the driver answers rows: a bare UPDATE answers [rows, count].)
+      `WITH revoked AS (
+         UPDATE refresh_token_families f SET revoked_at = coalesce(f.revoked_at, now()),
+                revoked_reason = coalesce(f.revoked_reason, $3)
+           FROM refresh_tokens t
+          WHERE t.digest = $1 AND f.id = t.family_id AND f.client_id = $2
+          RETURNING f.id)
+       SELECT id FROM revoked`,
       [sha256(token), clientId, reason],
     );
     return row ? { familyId: row.id } : undefined;
@@ -168,11 +171,13 @@ export class RefreshTokensService {
   /** A consumed token presented again by its own client: revoke the whole family. */
   private async detectReuse(digest: Buffer, clientId: string, ip?: string): Promise<void> {
     const [revoked] = await this.dataSource.query<{ id: string; user_id: string | null }[]>(
-      `UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'reuse'
-         FROM refresh_tokens t
-        WHERE t.digest = $1 AND t.consumed_at IS NOT NULL
-          AND f.id = t.family_id AND f.client_id = $2 AND f.revoked_at IS NULL
-        RETURNING f.id, f.user_id`,
+      `WITH revoked AS (
+         UPDATE refresh_token_families f SET revoked_at = now(), revoked_reason = 'reuse'
+           FROM refresh_tokens t
+          WHERE t.digest = $1 AND t.consumed_at IS NOT NULL
+            AND f.id = t.family_id AND f.client_id = $2 AND f.revoked_at IS NULL
+          RETURNING f.id, f.user_id)
+       SELECT id, user_id FROM revoked`,
       [digest, clientId],
     );
     if (revoked) {

@@ -6,6 +6,7 @@ export function presentUser(user: User) {
     id: user.id,
     username: user.username,
     email: user.email,
+    scope: user.scope,
     disabled: user.disabled,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),

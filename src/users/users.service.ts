@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { parseScope } from '../common/scope.js';
 import type { Page } from '../common/pagination.query.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -10,6 +11,14 @@ import { PasswordHasher } from './password-hasher.service.js';
 import { User } from './user.entity.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A space-separated scope limit, normalised; null for none. */
+function normaliseScope(scope: string | null | undefined): string | null {
+  if (scope === null || scope === undefined) return null;
+  const tokens = parseScope(scope.trim().replace(/\s+/g, ' '));
+  if (!tokens) throw OAuthError.invalidRequest('scope must be space-separated scope tokens');
+  return tokens.join(' ');
+}
 
 function isUniqueViolation(error: unknown): boolean {
   return (
@@ -29,6 +38,7 @@ export class UsersService {
     const user = this.users.create({
       username: input.username,
       email: input.email ?? null,
+      scope: normaliseScope(input.scope),
       passwordHash: await this.hasher.hash(input.password),
       disabled: false,
     });
@@ -76,6 +86,7 @@ export class UsersService {
     const changes: Partial<User> = {};
     if (input.username !== undefined) changes.username = input.username;
     if (input.email !== undefined) changes.email = input.email;
+    if (input.scope !== undefined) changes.scope = normaliseScope(input.scope);
     if (input.password !== undefined) changes.passwordHash = await this.hasher.hash(input.password);
     if (Object.keys(changes).length > 0) {
       try {

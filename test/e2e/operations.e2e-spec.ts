@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('operations endpoints', () => {
@@ -49,5 +50,53 @@ describe('operations endpoints', () => {
       headers: { 'x-big': 'a'.repeat(20 * 1024) },
     });
     expect(res.status).toBe(431);
+  });
+});
+
+describe('housekeeping', () => {
+  it('deletes expired jtis, revocation entries, refresh tokens and idle login counters at boot', async () => {
+    const first = await startTestApp();
+    await first.close({ keepData: true });
+    const db = new pg.Client({ connectionString: first.database.url });
+    await db.connect();
+    const client = (await db.query<{ client_id: string }>('SELECT client_id FROM clients LIMIT 1'))
+      .rows[0].client_id;
+    await db.query(
+      `INSERT INTO used_assertions VALUES ($1, 'old', now() - interval '1 minute'), ($1, 'live', now() + interval '1 hour')`,
+      [client],
+    );
+    await db.query(
+      `INSERT INTO revoked_access_tokens VALUES ('old', now() - interval '1 minute'), ('live', now() + interval '1 hour')`,
+    );
+    await db.query(
+      `INSERT INTO login_throttles VALUES ('ip:old', 3, now() - interval '2 days', NULL), ('ip:live', 3, now(), NULL)`,
+    );
+    const family = (
+      await db.query<{ id: string }>(
+        `INSERT INTO refresh_token_families (client_id, scope, expires_at) VALUES ($1, '', now() - interval '1 minute') RETURNING id`,
+        [client],
+      )
+    ).rows[0].id;
+    await db.query(
+      `INSERT INTO refresh_tokens (digest, family_id, expires_at) VALUES ('\\x01', $1, now() + interval '1 hour')`,
+      [family],
+    );
+
+    const second = await startTestApp({
+      database: first.database,
+      dataDir: first.dataDir,
+      port: first.port,
+    });
+    try {
+      const rows = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
+      expect(await rows('SELECT jti FROM used_assertions')).toEqual([{ jti: 'live' }]);
+      expect(await rows('SELECT jti FROM revoked_access_tokens')).toEqual([{ jti: 'live' }]);
+      expect(await rows('SELECT key FROM login_throttles')).toEqual([{ key: 'ip:live' }]);
+      expect(await rows('SELECT id FROM refresh_token_families')).toEqual([]);
+      expect(await rows('SELECT family_id FROM refresh_tokens')).toEqual([]);
+    } finally {
+      await db.end();
+      await second.close();
+    }
   });
 });

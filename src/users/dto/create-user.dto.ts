@@ -22,4 +22,14 @@ export class CreateUserDto {
   @MaxLength(254)
   @IsEmail({}, { message: 'email must be an email address' })
   email?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'orders:read',
+    nullable: true,
+    description: 'Scopes this user may grant; null or absent for no limit beyond the client’s',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  scope?: string | null;
 }
