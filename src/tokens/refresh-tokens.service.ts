@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { randomToken, sha256 } from '../common/secrets.js';
@@ -57,12 +57,13 @@ export class RefreshTokensService {
   /**
    * Consumes `token` for `clientId` and returns its successor, atomically: of any number of
    * concurrent requests with one token, exactly one gets here. `accept` runs inside the
-   * transaction and may throw to refuse without consuming the token.
+   * transaction, on its connection (`manager`: the pool may be full of requests waiting on
+   * this row), and may throw to refuse without consuming the token.
    */
   async rotate(
     token: string,
     clientId: string,
-    accept: (grant: RefreshGrant) => Promise<void>,
+    accept: (grant: RefreshGrant, manager: EntityManager) => Promise<void>,
     ip?: string,
   ): Promise<{ token: string; grant: RefreshGrant }> {
     const digest = sha256(token);
@@ -89,7 +90,7 @@ export class RefreshTokensService {
           userId: row.user_id,
           scopes: row.scope ? row.scope.split(' ') : [],
         };
-        await accept(grant);
+        await accept(grant, runner.manager);
         outcome = { token: await this.insertToken(runner, row.family_id), grant };
       }
       await runner.commitTransaction();

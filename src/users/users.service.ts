@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { type EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { parseScope } from '../common/scope.js';
@@ -67,9 +67,10 @@ export class UsersService {
     return user;
   }
 
-  /** The user if it exists and is enabled. */
-  findActive(id: string): Promise<User | null> {
-    return UUID.test(id) ? this.users.findOneBy({ id, disabled: false }) : Promise.resolve(null);
+  /** The user if it exists and is enabled; on `manager`'s connection when given. */
+  findActive(id: string, manager?: EntityManager): Promise<User | null> {
+    const users = manager?.getRepository(User) ?? this.users;
+    return UUID.test(id) ? users.findOneBy({ id, disabled: false }) : Promise.resolve(null);
   }
 
   /** The user with this username in any letter case. */

@@ -9,6 +9,13 @@ import { createTestDatabase } from '../support/test-database.js';
 
 const SLOW = 120_000;
 
+/** The admin client a first boot generated and saved in DATA_DIR. */
+const savedAdminClient = async (dataDir: string) =>
+  JSON.parse(await readFile(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
+    client_id: string;
+    client_secret: string;
+  };
+
 const tempDir = () => mkdtemp(path.join(os.tmpdir(), 'portcullis-boot-'));
 
 describe('booting the server', () => {
@@ -28,10 +35,7 @@ describe('booting the server', () => {
       started.push(first);
 
       // Credentials are printed once and kept in DATA_DIR, readable by the owner only.
-      const saved = JSON.parse(await readFile(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
-        client_id: string;
-        client_secret: string;
-      };
+      const saved = await savedAdminClient(dataDir);
       expect(first.stdout()).toContain(`client_id:     ${saved.client_id}`);
       expect(first.stdout()).toContain(`client_secret: ${saved.client_secret}`);
       expect((await stat(path.join(dataDir, 'admin-client.json'))).mode & 0o077).toBe(0);
@@ -104,10 +108,7 @@ describe('booting the server', () => {
       started.push(server);
       const owner = (await stat(path.join(dataDir, 'pg', 'PG_VERSION'))).uid;
       expect(owner).toBe(asRoot ? 65534 : process.getuid?.());
-      const saved = JSON.parse(await readFile(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
-        client_id: string;
-        client_secret: string;
-      };
+      const saved = await savedAdminClient(dataDir);
       expect(
         await new HttpClient(server.baseUrl).clientToken(
           saved.client_id,
@@ -142,10 +143,7 @@ describe('booting the server', () => {
       const second = await startServer({ DATA_DIR: dataDir, PORT: String(first.port) });
       started.push(second);
       expect(await running(pid)).toBe(false); // the orphan was stopped
-      const saved = JSON.parse(await readFile(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
-        client_id: string;
-        client_secret: string;
-      };
+      const saved = await savedAdminClient(dataDir);
       expect(
         await new HttpClient(second.baseUrl).clientToken(
           saved.client_id,

@@ -1,17 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { basicAuth, formEncode, type Credentials } from '../support/http-client.js';
+import type { Registered, TokenBody } from '../support/flows.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-type Registered = { client_id: string; client_secret?: string };
-type TokenBody = {
-  access_token?: string;
-  token_type?: string;
-  expires_in?: number;
-  scope?: string;
-  refresh_token?: string;
-  error?: string;
-  error_description?: string;
-};
 
 // A secret with characters that form-urlencoding changes, to prove Basic is decoded per RFC 6749 §2.3.1.
 const ODD_SECRET = 'p+s%2F:w/o&r=d~0123456789abcdefghijklmnopqrstuvwxyz';

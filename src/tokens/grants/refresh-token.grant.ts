@@ -49,9 +49,9 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
     const rotated = await this.refreshTokens.rotate(
       request.refreshToken,
       client.clientId,
-      async (grant) => {
+      async (grant, manager) => {
         if (grant.userId) {
-          user = (await this.users.findActive(grant.userId)) ?? undefined;
+          user = (await this.users.findActive(grant.userId, manager)) ?? undefined;
           if (!user)
             throw new OAuthError('invalid_grant', 'the user of this grant is disabled or gone');
         }
