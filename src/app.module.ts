@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthorizationModule } from './authorization/authorization.module.js';
 import { ClientsModule } from './clients/clients.module.js';
 import { loggerParams } from './common/logger.options.js';
 import { AppConfig } from './config/app-config.js';
@@ -51,6 +52,7 @@ export class AppModule {
             jwks: () => keys.freshJwks(),
           }),
         }),
+        AuthorizationModule,
         AdminModule,
         HealthModule,
       ],

@@ -1,6 +1,8 @@
+import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { CookieSecret } from './authorization/cookie-secret.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 
@@ -16,9 +18,10 @@ export function createHttpAdapter(): FastifyAdapter {
   });
 }
 
-/** Everything about the HTTP app that main.ts and the tests share. */
-export function configureApp(app: NestFastifyApplication): void {
+/** Everything about the HTTP app that main.ts and the command-line tools share. */
+export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
+  await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OAuthExceptionFilter());
   app

@@ -35,7 +35,7 @@ async function bootstrap(): Promise<void> {
         abortOnError: false,
       },
     );
-    configureApp(app);
+    await configureApp(app);
     await app.listen(environment.PORT, environment.HOST);
   } catch (error) {
     await database.stop();

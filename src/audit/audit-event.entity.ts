@@ -7,6 +7,8 @@ export const AUDIT_EVENT_TYPES = [
   'token.revoked',
   'login.failed',
   'login.locked',
+  'consent.granted',
+  'consent.revoked',
   'client.created',
   'client.updated',
   'client.disabled',

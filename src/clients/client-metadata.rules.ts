@@ -11,8 +11,9 @@ export const REGISTRABLE_GRANT_TYPES = [
   'refresh_token',
   'password',
   JWT_BEARER_GRANT,
+  'implicit',
 ];
-export const REGISTRABLE_RESPONSE_TYPES = ['code'];
+export const REGISTRABLE_RESPONSE_TYPES = ['code', 'token'];
 export const AUTH_METHODS: TokenEndpointAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
@@ -26,6 +27,8 @@ export interface ClientMetadata {
   responseTypes: string[];
   tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   jwks: { keys: Record<string, unknown>[] } | null;
+  requirePkce: boolean;
+  allowedCorsOrigins: string[];
 }
 
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -41,10 +44,11 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
     if (problem) throw new OAuthError('invalid_redirect_uri', `redirect_uris[${index}] ${problem}`);
   });
   const usesCode = metadata.grantTypes.includes('authorization_code');
-  if (usesCode && metadata.redirectUris.length === 0) {
+  const usesImplicit = metadata.grantTypes.includes('implicit');
+  if ((usesCode || usesImplicit) && metadata.redirectUris.length === 0) {
     throw new OAuthError(
       'invalid_redirect_uri',
-      'redirect_uris must not be empty for authorization_code',
+      'redirect_uris must not be empty for authorization_code and implicit',
     );
   }
   if (usesCode !== metadata.responseTypes.includes('code')) {
@@ -52,6 +56,16 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
       'response_types must include code exactly when grant_types includes authorization_code',
     );
   }
+  if (usesImplicit !== metadata.responseTypes.includes('token')) {
+    throw invalid('response_types must include token exactly when grant_types includes implicit');
+  }
+  if (metadata.tokenEndpointAuthMethod === 'none' && !metadata.requirePkce) {
+    throw invalid('require_pkce cannot be false for a public client');
+  }
+  metadata.allowedCorsOrigins.forEach((origin, index) => {
+    const problem = originProblem(origin);
+    if (problem) throw invalid(`allowed_cors_origins[${index}] ${problem}`);
+  });
   if (
     metadata.tokenEndpointAuthMethod === 'none' &&
     metadata.grantTypes.includes('client_credentials')
@@ -84,4 +98,20 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
       }
     });
   }
+}
+
+/** An origin is scheme://host[:port] and nothing more; https, or http on a loopback host. */
+function originProblem(origin: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'must be an origin such as https://app.example.com';
+  }
+  if (url.origin !== origin)
+    return 'must be an origin only (scheme, host and port; no path or trailing slash)';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+    return undefined;
+  return 'must use https (http only for loopback hosts)';
 }

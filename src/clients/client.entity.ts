@@ -44,6 +44,18 @@ export class Client extends TimestampedEntity {
   @Column({ name: 'secret_digest', type: 'bytea', nullable: true, select: false })
   secretDigest!: Buffer | null;
 
+  /** PKCE required for this client (always for public clients). */
+  @Column({ name: 'require_pkce', type: 'boolean', default: true })
+  requirePkce!: boolean;
+
+  /** Whether `plain` PKCE is accepted; S256 otherwise. */
+  @Column({ name: 'allow_plain_pkce', type: 'boolean', default: false })
+  allowPlainPkce!: boolean;
+
+  /** Browser origins that may call the token-side endpoints (CORS). */
+  @Column({ name: 'allowed_cors_origins', type: 'text', array: true, default: () => "'{}'" })
+  allowedCorsOrigins!: string[];
+
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 

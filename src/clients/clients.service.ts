@@ -20,6 +20,14 @@ export interface IssuedClient {
 const toJwks = (jwks: { keys: Record<string, unknown>[] } | null | undefined) =>
   jwks ? ({ keys: jwks.keys } as JsonWebKeySet) : null;
 
+/** RFC 7591 §2: the response types that go with the grant types, when none were named. */
+function defaultResponseTypes(grantTypes: string[]): string[] {
+  return [
+    ...(grantTypes.includes('authorization_code') ? ['code'] : []),
+    ...(grantTypes.includes('implicit') ? ['token'] : []),
+  ];
+}
+
 function normaliseScope(scope: string | undefined): string | undefined {
   if (scope === undefined) return undefined;
   const tokens = parseScope(scope.trim().replace(/\s+/g, ' '));
@@ -47,14 +55,13 @@ export class ClientsService {
       clientName: input.client_name ?? clientId,
       redirectUris: [...new Set(input.redirect_uris ?? [])],
       grantTypes: [...new Set(grantTypes)],
-      responseTypes: [
-        ...new Set(
-          input.response_types ?? (grantTypes.includes('authorization_code') ? ['code'] : []),
-        ),
-      ],
+      responseTypes: [...new Set(input.response_types ?? defaultResponseTypes(grantTypes))],
       scope: normaliseScope(input.scope) ?? '',
       tokenEndpointAuthMethod: input.token_endpoint_auth_method ?? 'client_secret_basic',
       jwks: toJwks(input.jwks),
+      requirePkce: input.require_pkce ?? true,
+      allowPlainPkce: input.allow_plain_pkce ?? false,
+      allowedCorsOrigins: [...new Set(input.allowed_cors_origins ?? [])],
       disabled: false,
     });
     checkClientMetadata(client);
@@ -109,6 +116,11 @@ export class ClientsService {
       client.tokenEndpointAuthMethod = input.token_endpoint_auth_method;
     }
     if (input.jwks !== undefined) client.jwks = toJwks(input.jwks);
+    if (input.require_pkce !== undefined) client.requirePkce = input.require_pkce;
+    if (input.allow_plain_pkce !== undefined) client.allowPlainPkce = input.allow_plain_pkce;
+    if (input.allowed_cors_origins !== undefined) {
+      client.allowedCorsOrigins = [...new Set(input.allowed_cors_origins)];
+    }
     checkClientMetadata(client);
 
     let secret: string | undefined;
@@ -120,6 +132,9 @@ export class ClientsService {
       scope: client.scope,
       tokenEndpointAuthMethod: client.tokenEndpointAuthMethod,
       jwks: client.jwks,
+      requirePkce: client.requirePkce,
+      allowPlainPkce: client.allowPlainPkce,
+      allowedCorsOrigins: client.allowedCorsOrigins,
     };
     if (!hadSecret && client.usesSecret) {
       secret = randomToken(32);

@@ -17,6 +17,8 @@ export class AppConfig {
   readonly refreshTokenTtl: number;
   readonly refreshTokenAbsoluteTtl: number;
   readonly authCodeTtl: number;
+  readonly sessionIdleTtl: number;
+  readonly sessionAbsoluteTtl: number;
   readonly loginThrottle: {
     maxFailuresPerAccount: number;
     maxFailuresPerIp: number;
@@ -47,6 +49,8 @@ export class AppConfig {
     this.refreshTokenTtl = get('REFRESH_TOKEN_TTL');
     this.refreshTokenAbsoluteTtl = get('REFRESH_TOKEN_ABSOLUTE_TTL');
     this.authCodeTtl = get('AUTH_CODE_TTL');
+    this.sessionIdleTtl = get('SESSION_IDLE_TTL');
+    this.sessionAbsoluteTtl = get('SESSION_ABSOLUTE_TTL');
     this.loginThrottle = {
       maxFailuresPerAccount: get('LOGIN_MAX_FAILURES_PER_ACCOUNT'),
       maxFailuresPerIp: get('LOGIN_MAX_FAILURES_PER_IP'),
@@ -65,6 +69,11 @@ export class AppConfig {
 
   get tokenEndpoint(): string {
     return `${this.issuer}/oauth/token`;
+  }
+
+  /** Cookies are Secure when the issuer is served over https. */
+  get secureCookies(): boolean {
+    return this.issuer.startsWith('https:');
   }
 
   get revocationEndpoint(): string {

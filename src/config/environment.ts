@@ -143,6 +143,28 @@ export class Environment {
   LOGIN_RATE_LIMIT = 120;
 
   @Transform(toInt)
+  @IsInt({ message: 'SESSION_IDLE_TTL must be an integer number of seconds between 60 and 86400' })
+  @Min(60, {
+    message: 'SESSION_IDLE_TTL must be an integer number of seconds between 60 and 86400',
+  })
+  @Max(86400, {
+    message: 'SESSION_IDLE_TTL must be an integer number of seconds between 60 and 86400',
+  })
+  SESSION_IDLE_TTL = 1800;
+
+  @Transform(toInt)
+  @IsInt({
+    message: 'SESSION_ABSOLUTE_TTL must be an integer number of seconds between 60 and 2592000',
+  })
+  @Min(60, {
+    message: 'SESSION_ABSOLUTE_TTL must be an integer number of seconds between 60 and 2592000',
+  })
+  @Max(2592000, {
+    message: 'SESSION_ABSOLUTE_TTL must be an integer number of seconds between 60 and 2592000',
+  })
+  SESSION_ABSOLUTE_TTL = 43200;
+
+  @Transform(toInt)
   @IsInt({ message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
   @Min(1, { message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
   @Max(600, { message: 'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600' })
@@ -204,6 +226,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   if (environment.NODE_ENV === 'production' && !environment.KEY_ENCRYPTION_SECRET) {
     problems.push('KEY_ENCRYPTION_SECRET must be set when NODE_ENV is production');
+  }
+  if (environment.NODE_ENV === 'production' && !environment.COOKIE_SECRET) {
+    problems.push('COOKIE_SECRET must be set when NODE_ENV is production');
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;

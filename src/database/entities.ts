@@ -1,4 +1,8 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { AuthorizationCode } from '../authorization/authorization-code.entity.js';
+import { AuthorizationRequest } from '../authorization/authorization-request.entity.js';
+import { Consent } from '../authorization/consent.entity.js';
+import { Session } from '../authorization/session.entity.js';
 import { Client } from '../clients/client.entity.js';
 import { SigningKey } from '../keys/signing-key.entity.js';
 import { RefreshTokenFamily } from '../tokens/refresh-token-family.entity.js';
@@ -19,4 +23,8 @@ export const ENTITIES = [
   RevokedAccessToken,
   UsedAssertion,
   LoginThrottle,
+  Session,
+  AuthorizationRequest,
+  AuthorizationCode,
+  Consent,
 ];

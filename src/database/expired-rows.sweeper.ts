@@ -40,6 +40,12 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
         await manager.query('DELETE FROM revoked_access_tokens WHERE expires_at < now()');
         await manager.query('DELETE FROM refresh_tokens WHERE expires_at < now()');
         await manager.query('DELETE FROM refresh_token_families WHERE expires_at < now()');
+        await manager.query('DELETE FROM sessions WHERE expires_at < now()');
+        await manager.query('DELETE FROM authorization_requests WHERE expires_at < now()');
+        // Used codes stay a day, so a late replay still revokes what they issued.
+        await manager.query(
+          `DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day'`,
+        );
         await manager.query(
           `DELETE FROM login_throttles WHERE window_started_at < now() - interval '1 day'
              AND (locked_until IS NULL OR locked_until < now())`,

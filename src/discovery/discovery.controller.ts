@@ -24,11 +24,15 @@ export class DiscoveryController {
     const issuer = this.config.issuer;
     return {
       issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      grant_types_supported: this.grants.grantTypes(),
-      // No authorization endpoint yet, so no response type is supported.
-      response_types_supported: [],
+      userinfo_endpoint: `${issuer}/oauth/userinfo`,
+      grant_types_supported: [...this.grants.grantTypes(), 'implicit'],
+      response_types_supported: ['code', 'token'],
+      response_modes_supported: ['query', 'fragment'],
+      code_challenge_methods_supported: ['S256', 'plain'],
+      authorization_response_iss_parameter_supported: true,
       token_endpoint_auth_methods_supported: AUTH_METHODS,
       token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       revocation_endpoint: this.config.revocationEndpoint,
@@ -38,6 +42,33 @@ export class DiscoveryController {
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
       introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       service_documentation: `${issuer}/docs`,
+    };
+  }
+
+  /** OpenID Connect Discovery 1.0: the same server, described for OIDC relying parties. */
+  @Get('openid-configuration')
+  @Header('Cache-Control', 'public, max-age=300')
+  @ApiOkResponse({ description: 'OpenID Provider metadata.' })
+  openidConfiguration() {
+    return {
+      ...this.metadata(),
+      // ID tokens come from the code flow; `token` alone carries none.
+      response_types_supported: ['code', 'token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: [this.config.signingAlg],
+      scopes_supported: ['openid', 'profile', 'email'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'auth_time',
+        'nonce',
+        'preferred_username',
+        'email',
+      ],
+      prompt_values_supported: ['none', 'login'],
     };
   }
 }

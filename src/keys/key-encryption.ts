@@ -1,7 +1,4 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { randomToken } from '../common/secrets.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -39,25 +36,5 @@ export class KeyEncryption {
       decipher.update(blob.subarray(1 + IV_BYTES + TAG_BYTES)),
       decipher.final(),
     ]);
-  }
-}
-
-/**
- * The configured secret, or in development one generated once and kept in DATA_DIR
- * (production refuses to boot without KEY_ENCRYPTION_SECRET; see the environment schema).
- */
-export async function loadKeyEncryptionSecret(configured: string | undefined, dataDir: string) {
-  if (configured) return configured;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, 'key-encryption-secret');
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing?.trim()) return existing.trim();
-  const secret = randomToken(32);
-  try {
-    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-    return secret;
-  } catch {
-    // Another process wrote it first; use theirs.
-    return (await readFile(file, 'utf8')).trim();
   }
 }

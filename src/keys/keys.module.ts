@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { JwksController } from './jwks.controller.js';
-import { KeyEncryption, loadKeyEncryptionSecret } from './key-encryption.js';
+import { configuredOrDevSecret } from '../common/dev-secret.js';
+import { KeyEncryption } from './key-encryption.js';
 import { KeysService } from './keys.service.js';
 import { SigningKey } from './signing-key.entity.js';
 
@@ -16,7 +17,11 @@ import { SigningKey } from './signing-key.entity.js';
       inject: [AppConfig],
       useFactory: async (config: AppConfig) =>
         new KeyEncryption(
-          await loadKeyEncryptionSecret(config.keyEncryptionSecret, config.dataDir),
+          await configuredOrDevSecret(
+            config.keyEncryptionSecret,
+            config.dataDir,
+            'key-encryption-secret',
+          ),
         ),
     },
   ],

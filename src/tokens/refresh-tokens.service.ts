@@ -125,6 +125,24 @@ export class RefreshTokensService {
     return row ? { familyId: row.id } : undefined;
   }
 
+  /** Revokes one family (a replayed authorization code's, for instance). */
+  async revokeFamily(familyId: string, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = $2
+        WHERE id = $1 AND revoked_at IS NULL`,
+      [familyId, reason],
+    );
+  }
+
+  /** Revokes every family a user granted a client (the user withdrew consent). */
+  async revokeGrantsOf(userId: string, clientId: string, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = $3
+        WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL`,
+      [userId, clientId, reason],
+    );
+  }
+
   /** The state of a refresh token, for introspection; undefined when unknown. */
   async inspect(token: string): Promise<RefreshTokenState | undefined> {
     const [row] = await this.dataSource.query<

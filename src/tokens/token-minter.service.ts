@@ -3,6 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
+import { IdTokenIssuer } from './id-token.issuer.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import type { TokenResponse } from './token-response.js';
 
@@ -17,7 +18,17 @@ export interface MintRequest {
   claims?: Record<string, unknown>;
   /** `new` starts a refresh-token family; a string is the successor a rotation produced. */
   refresh?: 'new' | { token: string; familyId: string };
+  /** An OpenID Connect ID token, when the grant has the `openid` scope and a user. */
+  idToken?: { authTime: Date; nonce: string | null };
   ip?: string;
+}
+
+/** What a mint produced, for grants that must be able to revoke it later. */
+export interface Minted {
+  response: TokenResponse;
+  jti: string;
+  expiresAt: number;
+  familyId?: string;
 }
 
 /**
@@ -30,9 +41,14 @@ export class TokenMinter {
     private readonly accessTokens: AccessTokenIssuer,
     private readonly refreshTokens: RefreshTokensService,
     private readonly audit: AuditService,
+    private readonly idTokens: IdTokenIssuer,
   ) {}
 
   async mint(request: MintRequest): Promise<TokenResponse> {
+    return (await this.mintDetailed(request)).response;
+  }
+
+  async mintDetailed(request: MintRequest): Promise<Minted> {
     const { client, user, scopes } = request;
     const access = await this.accessTokens.issue({
       subject: user?.id ?? client.clientId,
@@ -58,12 +74,26 @@ export class TokenMinter {
         ...(refresh ? { family_id: refresh.familyId } : {}),
       },
     });
+    const idToken =
+      request.idToken && user && scopes.includes('openid')
+        ? await this.idTokens.issue({
+            userId: user.id,
+            clientId: client.clientId,
+            ...request.idToken,
+          })
+        : undefined;
     return {
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      scope: scopes.join(' '),
-      ...(refresh ? { refresh_token: refresh.token } : {}),
+      response: {
+        access_token: access.token,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        scope: scopes.join(' '),
+        ...(refresh ? { refresh_token: refresh.token } : {}),
+        ...(idToken ? { id_token: idToken } : {}),
+      },
+      jti: access.jti,
+      expiresAt: access.expiresAt,
+      familyId: refresh?.familyId,
     };
   }
 }

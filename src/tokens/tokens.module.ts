@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CodesModule } from '../authorization/codes.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -6,6 +7,7 @@ import { AccessTokenRevocations } from './access-token-revocations.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 import { GrantRegistry } from './grant-registry.js';
+import { IdTokenIssuer } from './id-token.issuer.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
 import { GRANT_HANDLER_CLASSES } from './grants/index.js';
 import { IntrospectionController } from './introspection.controller.js';
@@ -17,7 +19,7 @@ import { TokenRevoker } from './token-revoker.service.js';
 import { TokenController } from './token.controller.js';
 
 @Module({
-  imports: [ClientsModule, KeysModule, UsersModule],
+  imports: [ClientsModule, KeysModule, UsersModule, CodesModule],
   controllers: [TokenController, RevocationController, IntrospectionController],
   providers: [
     AccessTokenIssuer,
@@ -25,6 +27,7 @@ import { TokenController } from './token.controller.js';
     AccessTokenRevocations,
     RefreshTokensService,
     TokenMinter,
+    IdTokenIssuer,
     TokenInspector,
     TokenRevoker,
     GrantRegistry,
@@ -35,6 +38,12 @@ import { TokenController } from './token.controller.js';
       inject: GRANT_HANDLER_CLASSES,
     },
   ],
-  exports: [AccessTokenIssuer, GrantRegistry],
+  exports: [
+    AccessTokenIssuer,
+    AccessTokenRevocations,
+    GrantRegistry,
+    RefreshTokensService,
+    TokenMinter,
+  ],
 })
 export class TokensModule {}

@@ -128,7 +128,7 @@ describe('admin API: clients', () => {
         'invalid_client_metadata',
         'confidential',
       ],
-      [{ grant_types: ['implicit'] }, 'invalid_client_metadata', 'grant_types'],
+      [{ grant_types: ['urn:example:unknown'] }, 'invalid_client_metadata', 'grant_types'],
       [
         { grant_types: ['client_credentials'], scope: 'bad"scope' },
         'invalid_client_metadata',

@@ -98,10 +98,11 @@ describe('signing keys', () => {
 
   it('are shared by instances booting together on one database', async () => {
     const database = await createTestDatabase();
-    const env = { ISSUER: 'https://auth.example.test' };
+    // Instances of one deployment share their configuration, admin credentials included.
+    const env = { ISSUER: 'https://auth.example.test', ADMIN_CLIENT_SECRET: 'x'.repeat(40) };
     const [a, b] = await Promise.all([
       startTestApp({ database, env }),
-      startTestApp({ database, env: { ...env, ADMIN_CLIENT_SECRET: 'x'.repeat(40) } }),
+      startTestApp({ database, env }),
     ]);
     try {
       const keys = await a.db.query<{ kid: string }>('SELECT kid FROM signing_keys');

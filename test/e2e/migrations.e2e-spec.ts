@@ -37,12 +37,16 @@ describe('migration tooling', () => {
       await client.end();
       expect(tables.rows.map((row) => row.table_name)).toEqual([
         'audit_events',
+        'authorization_codes',
+        'authorization_requests',
         'clients',
+        'consents',
         'login_throttles',
         'migrations',
         'refresh_token_families',
         'refresh_tokens',
         'revoked_access_tokens',
+        'sessions',
         'signing_keys',
         'used_assertions',
         'users',

@@ -366,15 +366,22 @@ describe('token endpoint', () => {
       const algs = ['RS256', 'ES256'];
       expect(res.body).toEqual({
         issuer: t.baseUrl,
+        authorization_endpoint: `${t.baseUrl}/oauth/authorize`,
         token_endpoint: `${t.baseUrl}/oauth/token`,
         jwks_uri: `${t.baseUrl}/.well-known/jwks.json`,
+        userinfo_endpoint: `${t.baseUrl}/oauth/userinfo`,
         grant_types_supported: [
+          'authorization_code',
           'client_credentials',
           'password',
           'refresh_token',
           'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          'implicit',
         ],
-        response_types_supported: [],
+        response_types_supported: ['code', 'token'],
+        response_modes_supported: ['query', 'fragment'],
+        code_challenge_methods_supported: ['S256', 'plain'],
+        authorization_response_iss_parameter_supported: true,
         token_endpoint_auth_methods_supported: methods,
         token_endpoint_auth_signing_alg_values_supported: algs,
         revocation_endpoint: `${t.baseUrl}/oauth/revoke`,

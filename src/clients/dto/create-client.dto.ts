@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsBoolean,
   IsIn,
   IsObject,
   IsOptional,
@@ -80,6 +81,24 @@ export class CreateClientDto {
     message: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`,
   })
   token_endpoint_auth_method?: TokenEndpointAuthMethod;
+
+  @ApiPropertyOptional({ default: true, description: 'PKCE required (always for public clients)' })
+  @IsOptional()
+  @IsBoolean()
+  require_pkce?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Accept PKCE method plain besides S256' })
+  @IsOptional()
+  @IsBoolean()
+  allow_plain_pkce?: boolean;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  @MaxLength(300, { each: true })
+  allowed_cors_origins?: string[];
 
   @ApiPropertyOptional({ type: JwksDto, nullable: true })
   @IsOptional()

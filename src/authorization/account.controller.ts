@@ -1,0 +1,63 @@
+import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service.js';
+import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { ConsentsService } from './consents.service.js';
+import { CsrfError, CsrfService } from './csrf.service.js';
+import { csrfPage } from './login.controller.js';
+import { found, seeOther, sendPage } from './page-reply.js';
+import { accountConsentsPage } from './pages/account-consents.page.js';
+import { SessionsService } from './sessions.service.js';
+
+/** A signed-in user's view of the applications they authorized, and the way to revoke one. */
+@ApiExcludeController()
+@Controller('account/consents')
+export class AccountController {
+  constructor(
+    private readonly csrf: CsrfService,
+    private readonly sessions: SessionsService,
+    private readonly consents: ConsentsService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get()
+  async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.sessions.current(request);
+    if (!user) return found(reply, '/login');
+    return sendPage(
+      reply,
+      accountConsentsPage({
+        csrfToken: this.csrf.token(request, reply),
+        username: user.username,
+        consents: await this.consents.list(user.userId),
+      }),
+    );
+  }
+
+  /** Withdraws a consent and revokes the refresh tokens issued under it. */
+  @Post('revoke')
+  async revoke(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    try {
+      this.csrf.verify(request, form.csrf_token);
+    } catch (error) {
+      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
+      throw error;
+    }
+    const user = await this.sessions.current(request);
+    if (!user) return seeOther(reply, '/login');
+    const clientId = typeof form.client_id === 'string' ? form.client_id : '';
+    if (clientId && (await this.consents.revoke(user.userId, clientId))) {
+      await this.refreshTokens.revokeGrantsOf(user.userId, clientId, 'consent_revoked');
+      await this.audit.record({
+        type: 'consent.revoked',
+        clientId,
+        userId: user.userId,
+        ip: request.ip,
+      });
+    }
+    return seeOther(reply, '/account/consents');
+  }
+}

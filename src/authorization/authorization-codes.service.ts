@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { randomToken, sha256 } from '../common/secrets.js';
+import { AppConfig } from '../config/app-config.js';
+
+export interface CodeGrant {
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  redirectUriGiven: boolean;
+  scopes: string[];
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | 'plain' | null;
+  authTime: Date;
+}
+
+export type Redemption =
+  | { outcome: 'redeemed'; digest: Buffer; grant: CodeGrant }
+  | {
+      outcome: 'replayed';
+      clientId: string;
+      familyId: string | null;
+      jti: string | null;
+      jtiExpiresAt: Date | null;
+    }
+  | { outcome: 'invalid' };
+
+interface CodeRow {
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  redirect_uri_given: boolean;
+  scope: string;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: 'S256' | 'plain' | null;
+  auth_time: Date;
+}
+
+/** Authorization codes: 256-bit, stored as SHA-256 digests, consumed by one conditional UPDATE. */
+@Injectable()
+export class AuthorizationCodesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  async issue(grant: CodeGrant): Promise<string> {
+    const code = randomToken(32);
+    await this.dataSource.query(
+      `INSERT INTO authorization_codes (digest, client_id, user_id, redirect_uri, redirect_uri_given, scope,
+         nonce, code_challenge, code_challenge_method, auth_time, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
+      [
+        sha256(code),
+        grant.clientId,
+        grant.userId,
+        grant.redirectUri,
+        grant.redirectUriGiven,
+        grant.scopes.join(' '),
+        grant.nonce,
+        grant.codeChallenge,
+        grant.codeChallengeMethod,
+        grant.authTime,
+        this.config.authCodeTtl,
+      ],
+    );
+    return code;
+  }
+
+  /** Consumes the code: of concurrent redemptions exactly one is `redeemed`. */
+  async redeem(code: string): Promise<Redemption> {
+    if (code.length > 128) return { outcome: 'invalid' };
+    const digest = sha256(code);
+    const [row] = await this.dataSource.query<CodeRow[]>(
+      `WITH consumed AS (
+         UPDATE authorization_codes SET consumed_at = now()
+          WHERE digest = $1 AND consumed_at IS NULL AND expires_at > now()
+          RETURNING *)
+       SELECT * FROM consumed`,
+      [digest],
+    );
+    if (row) {
+      return {
+        outcome: 'redeemed',
+        digest,
+        grant: {
+          clientId: row.client_id,
+          userId: row.user_id,
+          redirectUri: row.redirect_uri,
+          redirectUriGiven: row.redirect_uri_given,
+          scopes: row.scope ? row.scope.split(' ') : [],
+          nonce: row.nonce,
+          codeChallenge: row.code_challenge,
+          codeChallengeMethod: row.code_challenge_method,
+          authTime: row.auth_time,
+        },
+      };
+    }
+    const [used] = await this.dataSource.query<
+      {
+        client_id: string;
+        family_id: string | null;
+        issued_jti: string | null;
+        issued_jti_expires_at: Date | null;
+      }[]
+    >(
+      `SELECT client_id, family_id, issued_jti, issued_jti_expires_at FROM authorization_codes
+        WHERE digest = $1 AND consumed_at IS NOT NULL`,
+      [digest],
+    );
+    if (!used) return { outcome: 'invalid' };
+    return {
+      outcome: 'replayed',
+      clientId: used.client_id,
+      familyId: used.family_id,
+      jti: used.issued_jti,
+      jtiExpiresAt: used.issued_jti_expires_at,
+    };
+  }
+
+  /** Remembers what the code produced, so a replay can revoke it. */
+  async recordIssued(
+    digest: Buffer,
+    issued: { jti: string; expiresAt: number; familyId?: string },
+  ): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE authorization_codes SET issued_jti = $2, issued_jti_expires_at = to_timestamp($3), family_id = $4
+        WHERE digest = $1`,
+      [digest, issued.jti, issued.expiresAt, issued.familyId ?? null],
+    );
+  }
+}

@@ -1,0 +1,19 @@
+/** An error shown in the browser: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1). */
+export class AuthorizationPageError extends Error {
+  constructor(
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An error sent back to the client's redirect URI. */
+export class AuthorizationRedirectError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+  ) {
+    super(`${error}: ${description}`);
+  }
+}

@@ -1,0 +1,50 @@
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Client } from '../clients/client.entity.js';
+
+/**
+ * A validated authorization request waiting for the user to sign in and consent. Kept in the
+ * database so any instance can continue it.
+ */
+@Entity({ name: 'authorization_requests' })
+export class AuthorizationRequest {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'client_id', type: 'text' })
+  clientId!: string;
+
+  @ManyToOne(() => Client, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'client_id' })
+  client?: Client;
+
+  @Column({ name: 'response_type', type: 'text' })
+  responseType!: 'code' | 'token';
+
+  @Column({ name: 'redirect_uri', type: 'text' })
+  redirectUri!: string;
+
+  /** Whether redirect_uri was in the request, so the token request must repeat it. */
+  @Column({ name: 'redirect_uri_given', type: 'boolean' })
+  redirectUriGiven!: boolean;
+
+  @Column({ type: 'text' })
+  scope!: string;
+
+  @Column({ type: 'text', nullable: true })
+  state!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  nonce!: string | null;
+
+  @Column({ name: 'code_challenge', type: 'text', nullable: true })
+  codeChallenge!: string | null;
+
+  @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
+  codeChallengeMethod!: 'S256' | 'plain' | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}

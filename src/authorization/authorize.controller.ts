@@ -1,0 +1,75 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
+import { AuthorizationFlow } from './authorization-flow.service.js';
+import { AuthorizationRequestsService } from './authorization-requests.service.js';
+import { ConsentsService } from './consents.service.js';
+import { found, sendPage } from './page-reply.js';
+import { errorPage } from './pages/error.page.js';
+import { SessionsService } from './sessions.service.js';
+
+@Controller('oauth')
+export class AuthorizeController {
+  constructor(
+    private readonly requests: AuthorizationRequestsService,
+    private readonly flow: AuthorizationFlow,
+    private readonly sessions: SessionsService,
+    private readonly consents: ConsentsService,
+  ) {}
+
+  /** RFC 6749 §4.1.1: validate, store, and send the browser on to login, consent or the client. */
+  @Get('authorize')
+  @ApiExcludeEndpoint()
+  async authorize(
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    let parsed;
+    try {
+      parsed = await this.requests.identify(query);
+    } catch (error) {
+      if (error instanceof AuthorizationPageError)
+        return sendPage(reply, errorPage(error.title, error.message), 400);
+      throw error;
+    }
+    const target = {
+      redirectUri: parsed.redirectUri,
+      responseType: parsed.responseType === 'token' ? ('token' as const) : ('code' as const),
+      state: parsed.state ?? null,
+    };
+    try {
+      const stored = await this.requests.create(parsed, query);
+      const pending = { request: stored, client: parsed.client };
+      const user = parsed.prompt === 'login' ? undefined : await this.sessions.current(request);
+      if (parsed.prompt === 'none') {
+        if (!user)
+          throw new AuthorizationRedirectError('login_required', 'the user is not signed in');
+        if (
+          !(await this.consents.covers(
+            user.userId,
+            parsed.client.clientId,
+            stored.scope.split(' ').filter(Boolean),
+          ))
+        ) {
+          throw new AuthorizationRedirectError(
+            'consent_required',
+            'the user has not consented to this request',
+          );
+        }
+      }
+      return found(reply, await this.flow.next(pending, user, request.ip));
+    } catch (error) {
+      if (error instanceof AuthorizationRedirectError) {
+        return found(reply, this.flow.errorLocation(target, error.error, error.description));
+      }
+      // Anything unexpected still goes back to the (verified) client as server_error.
+      request.log.error(error);
+      return found(
+        reply,
+        this.flow.errorLocation(target, 'server_error', 'the server could not handle the request'),
+      );
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthorizationFlow } from './authorization-flow.service.js';
+import { AuthorizationRequestsService } from './authorization-requests.service.js';
+import { CsrfError, CsrfService } from './csrf.service.js';
+import { csrfPage, expiredPage } from './login.controller.js';
+import { found, seeOther, sendPage } from './page-reply.js';
+import { consentPage } from './pages/consent.page.js';
+import { describeScope } from './scope-descriptions.js';
+import { SessionsService } from './sessions.service.js';
+
+@ApiExcludeController()
+@Controller('consent')
+export class ConsentController {
+  constructor(
+    private readonly csrf: CsrfService,
+    private readonly sessions: SessionsService,
+    private readonly requests: AuthorizationRequestsService,
+    private readonly flow: AuthorizationFlow,
+  ) {}
+
+  @Get()
+  async show(
+    @Query('request') requestId: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const pending = await this.requests.find(requestId);
+    if (!pending) return sendPage(reply, expiredPage(), 400);
+    const user = await this.sessions.current(request);
+    if (!user) return found(reply, `/login?request=${encodeURIComponent(pending.request.id)}`);
+    return sendPage(
+      reply,
+      consentPage({
+        csrfToken: this.csrf.token(request, reply),
+        requestId: pending.request.id,
+        clientName: pending.client.clientName,
+        username: user.username,
+        scopes: pending.request.scope.split(' ').filter(Boolean).map(describeScope),
+      }),
+    );
+  }
+
+  /** Allow → code and redirect; deny → access_denied. Both 303 (RFC 9700 §4.12). */
+  @Post()
+  async decide(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    try {
+      this.csrf.verify(request, form.csrf_token);
+    } catch (error) {
+      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
+      throw error;
+    }
+    const pending = await this.requests.find(form.request);
+    if (!pending) return sendPage(reply, expiredPage(), 400);
+    const user = await this.sessions.current(request);
+    if (!user) return seeOther(reply, `/login?request=${encodeURIComponent(pending.request.id)}`);
+    if (form.decision === 'allow')
+      return seeOther(reply, await this.flow.allow(pending, user, request.ip));
+    if (form.decision === 'deny') return seeOther(reply, await this.flow.deny(pending));
+    return sendPage(reply, expiredPage(), 400);
+  }
+}

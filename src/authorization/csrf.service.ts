@@ -1,0 +1,48 @@
+import type {} from '@fastify/cookie';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomToken } from '../common/secrets.js';
+import { AppConfig } from '../config/app-config.js';
+import { CookieSecret } from './cookie-secret.js';
+import { CSRF_COOKIE, readSignedCookie, setSignedCookie } from './cookies.js';
+
+export class CsrfError extends Error {}
+
+/**
+ * Signed double-submit CSRF protection: a random value in a signed, HttpOnly cookie, and in
+ * every form an HMAC of it that only this server can compute. A cross-site form can send the
+ * cookie but cannot know the HMAC.
+ */
+@Injectable()
+export class CsrfService {
+  constructor(
+    private readonly secret: CookieSecret,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The token to put in a form, setting the CSRF cookie first if the browser has none. */
+  token(request: FastifyRequest, reply: FastifyReply): string {
+    let value = readSignedCookie(request, CSRF_COOKIE);
+    if (!value) {
+      value = randomToken(32);
+      setSignedCookie(reply, CSRF_COOKIE, value, { secure: this.config.secureCookies });
+      // Later forms in the same response cycle must see the same value.
+      request.cookies[CSRF_COOKIE] = reply.signCookie(value);
+    }
+    return this.mac(value);
+  }
+
+  verify(request: FastifyRequest, submitted: unknown): void {
+    const value = readSignedCookie(request, CSRF_COOKIE);
+    if (!value || typeof submitted !== 'string') throw new CsrfError();
+    const expected = Buffer.from(this.mac(value));
+    const given = Buffer.from(submitted);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw new CsrfError();
+  }
+
+  private mac(value: string): string {
+    return createHmac('sha256', this.secret.value).update(`csrf:${value}`).digest('base64url');
+  }
+}

@@ -1,0 +1,145 @@
+import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditService } from '../audit/audit.service.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { LoginThrottleService } from '../users/login-throttle.service.js';
+import { PasswordHasher } from '../users/password-hasher.service.js';
+import { UsersService } from '../users/users.service.js';
+import { AuthorizationFlow } from './authorization-flow.service.js';
+import { AuthorizationRequestsService } from './authorization-requests.service.js';
+import { CsrfError, CsrfService } from './csrf.service.js';
+import { seeOther, sendPage } from './page-reply.js';
+import { errorPage } from './pages/error.page.js';
+import { loginPage } from './pages/login.page.js';
+import { SessionsService } from './sessions.service.js';
+
+type Form = Record<string, unknown>;
+const text = (form: Form, name: string) =>
+  typeof form[name] === 'string' ? form[name] : undefined;
+const BAD_CREDENTIALS = 'Incorrect username or password.';
+
+@ApiExcludeController()
+@Controller()
+export class LoginController {
+  constructor(
+    private readonly csrf: CsrfService,
+    private readonly sessions: SessionsService,
+    private readonly requests: AuthorizationRequestsService,
+    private readonly flow: AuthorizationFlow,
+    private readonly users: UsersService,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get('login')
+  async show(
+    @Query('request') requestId: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    const pending = requestId === undefined ? undefined : await this.requests.find(requestId);
+    if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
+    return sendPage(
+      reply,
+      loginPage({
+        csrfToken: this.csrf.token(request, reply),
+        requestId: pending?.request.id,
+        clientName: pending?.client.clientName,
+      }),
+    );
+  }
+
+  /** The same checks, throttling and audit as the password grant; a new session on success. */
+  @Post('login')
+  async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const form = (typeof body === 'object' && body !== null ? body : {}) as Form;
+    try {
+      this.csrf.verify(request, form.csrf_token);
+    } catch (error) {
+      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
+      throw error;
+    }
+    const requestId = text(form, 'request');
+    const pending = requestId === undefined ? undefined : await this.requests.find(requestId);
+    if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
+    const username = text(form, 'username') ?? '';
+    const password = text(form, 'password') ?? '';
+    const again = (error: string, status: number) =>
+      sendPage(
+        reply,
+        loginPage({
+          csrfToken: this.csrf.token(request, reply),
+          requestId: pending?.request.id,
+          clientName: pending?.client.clientName,
+          username: username.slice(0, 128),
+          error,
+        }),
+        status,
+      );
+    if (!username || !password || username.length > 256 || password.length > 1024)
+      return again(BAD_CREDENTIALS, 400);
+
+    try {
+      await this.throttle.assertNotLocked(username, request.ip);
+    } catch (error) {
+      if (error instanceof OAuthError && error.status === 429) {
+        void reply.header('Retry-After', error.headers['Retry-After'] ?? '60');
+        return again('Too many failed attempts. Try again later.', 429);
+      }
+      throw error;
+    }
+    const user = await this.users.findByUsername(username);
+    const verified = await this.hasher.verify(
+      user?.passwordHash ?? (await this.hasher.decoyHash()),
+      password,
+    );
+    if (!user || !verified || user.disabled) {
+      await this.throttle.recordFailure(username, request.ip, pending?.client.clientId);
+      await this.audit.record({
+        type: 'login.failed',
+        clientId: pending?.client.clientId,
+        userId: user?.id,
+        ip: request.ip,
+        details: {
+          username,
+          via: 'login_page',
+          reason: !user ? 'unknown_user' : !verified ? 'wrong_password' : 'user_disabled',
+        },
+      });
+      return again(BAD_CREDENTIALS, 401);
+    }
+    await this.throttle.recordSuccess(username);
+    await this.sessions.start(user.id, reply);
+    if (!pending) return seeOther(reply, '/account/consents');
+    const signedIn = { userId: user.id, username: user.username, authTime: new Date() };
+    return seeOther(reply, await this.flow.next(pending, signedIn, request.ip));
+  }
+
+  @Post('logout')
+  async logout(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    try {
+      this.csrf.verify(request, (body as Form | undefined)?.csrf_token);
+    } catch (error) {
+      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
+      throw error;
+    }
+    await this.sessions.end(request, reply);
+    return seeOther(reply, '/login');
+  }
+}
+
+export function csrfPage(): string {
+  return errorPage(
+    'Form expired',
+    'This form was not sent from this site or has expired. Go back, reload the page and try again.',
+  );
+}
+
+export function expiredPage(): string {
+  return errorPage(
+    'Request expired',
+    'This sign-in request has expired or was already used. Start again from the application.',
+  );
+}

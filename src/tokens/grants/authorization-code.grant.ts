@@ -1,0 +1,140 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AuditService } from '../../audit/audit.service.js';
+import {
+  AuthorizationCodesService,
+  type CodeGrant,
+} from '../../authorization/authorization-codes.service.js';
+import type { Client } from '../../clients/client.entity.js';
+import { OAuthError } from '../../common/oauth-error.js';
+import { UsersService } from '../../users/users.service.js';
+import { AccessTokenRevocations } from '../access-token-revocations.js';
+import { RefreshTokensService } from '../refresh-tokens.service.js';
+import type { TokenRequest } from '../token-request.js';
+import type { TokenResponse } from '../token-response.js';
+import { TokenMinter } from '../token-minter.service.js';
+import type { GrantHandler } from './grant-handler.js';
+
+interface CodeRequest {
+  code: string;
+  redirectUri?: string;
+  codeVerifier?: string;
+  ip: string;
+}
+
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const INVALID = (why: string) => new OAuthError('invalid_grant', why);
+
+function sameString(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636. The code is consumed first, atomically; then it must belong
+ * to this client, repeat the redirect URI, and match its PKCE challenge (a code issued
+ * without one refuses a verifier: no downgrade). A second redemption revokes what the first
+ * one issued (§4.1.2).
+ */
+@Injectable()
+export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
+  readonly grantType = 'authorization_code';
+
+  constructor(
+    private readonly codes: AuthorizationCodesService,
+    private readonly users: UsersService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly revocations: AccessTokenRevocations,
+    private readonly minter: TokenMinter,
+    private readonly audit: AuditService,
+  ) {}
+
+  validate(request: TokenRequest): Promise<CodeRequest> {
+    const codeVerifier = request.get('code_verifier');
+    if (codeVerifier !== undefined && !VERIFIER.test(codeVerifier)) {
+      throw OAuthError.invalidRequest('code_verifier must be 43 to 128 unreserved characters');
+    }
+    return Promise.resolve({
+      code: request.require('code'),
+      redirectUri: request.get('redirect_uri'),
+      codeVerifier,
+      ip: request.ip,
+    });
+  }
+
+  async issue(request: CodeRequest, client: Client): Promise<TokenResponse> {
+    const redemption = await this.codes.redeem(request.code);
+    if (redemption.outcome === 'invalid')
+      throw INVALID('the authorization code is invalid or expired');
+    if (redemption.outcome === 'replayed') {
+      await this.revokeIssued(redemption, request.ip);
+      throw INVALID('the authorization code was already used; tokens issued from it are revoked');
+    }
+    const { grant, digest } = redemption;
+    this.check(grant, client, request);
+    const user = await this.users.findActive(grant.userId);
+    if (!user) throw INVALID('the user of this code is disabled or gone');
+
+    const minted = await this.minter.mintDetailed({
+      grantType: this.grantType,
+      client,
+      user: user,
+      scopes: grant.scopes,
+      refresh: client.grantTypes.includes('refresh_token') ? 'new' : undefined,
+      idToken: { authTime: grant.authTime, nonce: grant.nonce },
+      ip: request.ip,
+    });
+    await this.codes.recordIssued(digest, minted);
+    return minted.response;
+  }
+
+  private check(grant: CodeGrant, client: Client, request: CodeRequest): void {
+    if (grant.clientId !== client.clientId)
+      throw INVALID('the authorization code was issued to another client');
+    if (grant.redirectUriGiven || request.redirectUri !== undefined) {
+      if (request.redirectUri !== grant.redirectUri) {
+        throw INVALID('redirect_uri does not match the authorization request');
+      }
+    }
+    if (!grant.codeChallenge) {
+      if (request.codeVerifier !== undefined) {
+        throw INVALID('code_verifier sent for a code issued without a code_challenge');
+      }
+      return;
+    }
+    if (request.codeVerifier === undefined)
+      throw INVALID('code_verifier is required for this code');
+    const derived =
+      grant.codeChallengeMethod === 'S256'
+        ? createHash('sha256').update(request.codeVerifier).digest('base64url')
+        : request.codeVerifier;
+    if (!sameString(derived, grant.codeChallenge))
+      throw INVALID('code_verifier does not match the code_challenge');
+  }
+
+  private async revokeIssued(
+    replay: {
+      clientId: string;
+      familyId: string | null;
+      jti: string | null;
+      jtiExpiresAt: Date | null;
+    },
+    ip: string,
+  ): Promise<void> {
+    if (replay.familyId) await this.refreshTokens.revokeFamily(replay.familyId, 'code_replay');
+    if (replay.jti && replay.jtiExpiresAt) {
+      await this.revocations.revoke(replay.jti, Math.floor(replay.jtiExpiresAt.getTime() / 1000));
+    }
+    await this.audit.record({
+      type: 'token.revoked',
+      clientId: replay.clientId,
+      ip,
+      details: {
+        reason: 'authorization_code_replayed',
+        jti: replay.jti,
+        family_id: replay.familyId,
+      },
+    });
+  }
+}
