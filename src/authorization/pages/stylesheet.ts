@@ -1,7 +1,7 @@
 /** The only stylesheet, served from /assets (CSP allows styles from 'self' only). */
 export const STYLESHEET = `
 *{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f4f5f7}
+body{margin:0;padding:0 .75rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f4f5f7}
 main{max-width:26rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}
 h1{font-size:1.4rem;margin:0 0 1rem}
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
