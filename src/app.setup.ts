@@ -3,6 +3,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { CookieSecret } from './authorization/cookie-secret.js';
+import { CorsOrigins } from './clients/cors-origins.service.js';
+import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 
@@ -22,6 +24,8 @@ export function createHttpAdapter(): FastifyAdapter {
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
+  const corsOrigins = app.get(CorsOrigins);
+  installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OAuthExceptionFilter());
   app

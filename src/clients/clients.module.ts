@@ -5,10 +5,17 @@ import { ClientAssertionVerifier } from './client-assertion.verifier.js';
 import { ClientAuthenticator } from './client-authenticator.service.js';
 import { Client } from './client.entity.js';
 import { ClientsService } from './clients.service.js';
+import { CorsOrigins } from './cors-origins.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Client])],
-  providers: [ClientsService, ClientAuthenticator, ClientAssertionVerifier, AdminClientBootstrap],
-  exports: [ClientsService, ClientAuthenticator, ClientAssertionVerifier],
+  providers: [
+    ClientsService,
+    ClientAuthenticator,
+    ClientAssertionVerifier,
+    AdminClientBootstrap,
+    CorsOrigins,
+  ],
+  exports: [ClientsService, ClientAuthenticator, ClientAssertionVerifier, CorsOrigins],
 })
 export class ClientsModule {}
