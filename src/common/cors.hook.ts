@@ -21,7 +21,7 @@ export function installCors(
 ): void {
   fastify.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
-    const path = request.url.split('?')[0]!;
+    const path = request.url.split('?')[0];
     if (!origin || !CORS_PATHS.has(path) || !(await allows(origin))) return;
     void reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
     if (request.method === 'OPTIONS') {
