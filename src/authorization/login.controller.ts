@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { LoginRateLimitGuard } from '../users/login-rate-limit.guard.js';
 import { LoginThrottleService } from '../users/login-throttle.service.js';
 import { PasswordHasher } from '../users/password-hasher.service.js';
 import { UsersService } from '../users/users.service.js';
@@ -53,6 +54,7 @@ export class LoginController {
 
   /** The same checks, throttling and audit as the password grant; a new session on success. */
   @Post('login')
+  @UseGuards(LoginRateLimitGuard)
   async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = (typeof body === 'object' && body !== null ? body : {}) as Form;
     try {

@@ -12,7 +12,7 @@ import { ClientAuthenticator } from '../clients/client-authenticator.service.js'
 import { OAuthError } from '../common/oauth-error.js';
 import { clientCredentials, readForm } from './form-request.js';
 import { GrantRegistry } from './grant-registry.js';
-import { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+import { LoginRateLimitGuard } from '../users/login-rate-limit.guard.js';
 import type { TokenResponse } from './token-response.js';
 
 @ApiTags('oauth')
