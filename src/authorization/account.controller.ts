@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
@@ -6,6 +6,7 @@ import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { ConsentsService } from './consents.service.js';
 import { CsrfError, CsrfService } from './csrf.service.js';
 import { csrfPage } from './login.controller.js';
+import { PageExceptionFilter } from './page-exception.filter.js';
 import { found, seeOther, sendPage } from './page-reply.js';
 import { accountConsentsPage } from './pages/account-consents.page.js';
 import { SessionsService } from './sessions.service.js';
@@ -13,6 +14,7 @@ import { SessionsService } from './sessions.service.js';
 /** A signed-in user's view of the applications they authorized, and the way to revoke one. */
 @ApiExcludeController()
 @Controller('account/consents')
+@UseFilters(PageExceptionFilter)
 export class AccountController {
   constructor(
     private readonly csrf: CsrfService,

@@ -1,15 +1,17 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { ConsentsService } from './consents.service.js';
+import { PageExceptionFilter } from './page-exception.filter.js';
 import { found, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { SessionsService } from './sessions.service.js';
 
 @Controller('oauth')
+@UseFilters(PageExceptionFilter)
 export class AuthorizeController {
   constructor(
     private readonly requests: AuthorizationRequestsService,

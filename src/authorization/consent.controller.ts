@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { CsrfError, CsrfService } from './csrf.service.js';
 import { csrfPage, expiredPage } from './login.controller.js';
+import { PageExceptionFilter } from './page-exception.filter.js';
 import { found, seeOther, sendPage } from './page-reply.js';
 import { consentPage } from './pages/consent.page.js';
 import { describeScope } from './scope-descriptions.js';
@@ -12,6 +13,7 @@ import { SessionsService } from './sessions.service.js';
 
 @ApiExcludeController()
 @Controller('consent')
+@UseFilters(PageExceptionFilter)
 export class ConsentController {
   constructor(
     private readonly csrf: CsrfService,

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
@@ -10,6 +20,7 @@ import { UsersService } from '../users/users.service.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { CsrfError, CsrfService } from './csrf.service.js';
+import { PageExceptionFilter } from './page-exception.filter.js';
 import { seeOther, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { loginPage } from './pages/login.page.js';
@@ -22,6 +33,7 @@ const BAD_CREDENTIALS = 'Incorrect username or password.';
 
 @ApiExcludeController()
 @Controller()
+@UseFilters(PageExceptionFilter)
 export class LoginController {
   constructor(
     private readonly csrf: CsrfService,

@@ -47,11 +47,14 @@ describe('login page sessions and throttling', () => {
 
   it('rate-limits login attempts per address (@nestjs/throttler)', async () => {
     const agent = new BrowserAgent(t.baseUrl);
-    const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await submitLogin(agent, 'hank', PASSWORD)).status);
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await submitLogin(agent, 'hank', PASSWORD));
     // 8 per minute: the earlier tests used 7, so the second of these is over the limit.
-    expect(statuses[0]).toBe(303);
-    expect(statuses.slice(1)).toEqual([429, 429]);
+    expect(answers.map((a) => a.status)).toEqual([303, 429, 429]);
+    // An error on a page is a page, in words for a person.
+    expect(answers[1]!.headers.get('content-type')).toMatch(/text\/html/);
+    expect(answers[1]!.text).toContain('Too many attempts');
+    expect(answers[1]!.headers.get('x-frame-options')).toBe('DENY');
   });
 });
 
