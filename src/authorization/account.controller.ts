@@ -1,11 +1,12 @@
-import { Body, Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
 import { ConsentsService } from './consents.service.js';
-import { CsrfError, CsrfService } from './csrf.service.js';
-import { csrfPage } from './login.controller.js';
+import { CsrfGuard } from './csrf.guard.js';
+import { CsrfService } from './csrf.service.js';
+import { formOf } from './form.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { found, seeOther, sendPage } from './page-reply.js';
 import { accountConsentsPage } from './pages/account-consents.page.js';
@@ -40,14 +41,9 @@ export class AccountController {
 
   /** Withdraws a consent and revokes the refresh tokens issued under it. */
   @Post('revoke')
+  @UseGuards(CsrfGuard)
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    try {
-      this.csrf.verify(request, form.csrf_token);
-    } catch (error) {
-      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
-      throw error;
-    }
+    const form = formOf(body);
     const user = await this.sessions.current(request);
     if (!user) return seeOther(reply, '/login');
     const clientId = typeof form.client_id === 'string' ? form.client_id : '';

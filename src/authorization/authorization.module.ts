@@ -15,6 +15,7 @@ import { CodesModule } from './codes.module.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentsService } from './consents.service.js';
 import { CookieSecret } from './cookie-secret.js';
+import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { LoginController } from './login.controller.js';
 import { SessionsService } from './sessions.service.js';
@@ -43,6 +44,7 @@ import { UserinfoController } from './userinfo.controller.js';
     ConsentsService,
     SessionsService,
     CsrfService,
+    CsrfGuard,
     {
       provide: CookieSecret,
       inject: [AppConfig],

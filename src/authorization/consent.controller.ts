@@ -1,10 +1,22 @@
-import { Body, Controller, Get, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
-import { CsrfError, CsrfService } from './csrf.service.js';
-import { csrfPage, expiredPage } from './login.controller.js';
+import { CsrfGuard } from './csrf.guard.js';
+import { CsrfService } from './csrf.service.js';
+import { formOf } from './form.js';
+import { expiredPage } from './login.controller.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { found, seeOther, sendPage } from './page-reply.js';
 import { consentPage } from './pages/consent.page.js';
@@ -46,14 +58,9 @@ export class ConsentController {
 
   /** Allow → code and redirect; deny → access_denied. Both 303 (RFC 9700 §4.12). */
   @Post()
+  @UseGuards(CsrfGuard)
   async decide(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const form = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    try {
-      this.csrf.verify(request, form.csrf_token);
-    } catch (error) {
-      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
-      throw error;
-    }
+    const form = formOf(body);
     const pending = await this.requests.find(form.request);
     if (!pending) return sendPage(reply, expiredPage(), 400);
     const user = await this.sessions.current(request);

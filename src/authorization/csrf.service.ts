@@ -1,5 +1,5 @@
 import type {} from '@fastify/cookie';
-import { Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomToken } from '../common/secrets.js';
@@ -7,7 +7,14 @@ import { AppConfig } from '../config/app-config.js';
 import { CookieSecret } from './cookie-secret.js';
 import { CSRF_COOKIE, readSignedCookie, setSignedCookie } from './cookies.js';
 
-export class CsrfError extends Error {}
+/** A form that was not sent from this site, or has expired (rendered as a 403 page). */
+export class CsrfError extends ForbiddenException {
+  constructor() {
+    super(
+      'This form was not sent from this site or has expired. Go back, reload the page and try again.',
+    );
+  }
+}
 
 /**
  * Signed double-submit CSRF protection: a random value in a signed, HttpOnly cookie, and in

@@ -19,7 +19,9 @@ import { PasswordHasher } from '../users/password-hasher.service.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
-import { CsrfError, CsrfService } from './csrf.service.js';
+import { CsrfGuard } from './csrf.guard.js';
+import { CsrfService } from './csrf.service.js';
+import { formOf } from './form.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { seeOther, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
@@ -66,15 +68,9 @@ export class LoginController {
 
   /** The same checks, throttling and audit as the password grant; a new session on success. */
   @Post('login')
-  @UseGuards(LoginRateLimitGuard)
+  @UseGuards(CsrfGuard, LoginRateLimitGuard)
   async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const form = (typeof body === 'object' && body !== null ? body : {}) as Form;
-    try {
-      this.csrf.verify(request, form.csrf_token);
-    } catch (error) {
-      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
-      throw error;
-    }
+    const form = formOf(body);
     const requestId = text(form, 'request');
     const pending = requestId === undefined ? undefined : await this.requests.find(requestId);
     if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
@@ -132,23 +128,11 @@ export class LoginController {
   }
 
   @Post('logout')
-  async logout(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    try {
-      this.csrf.verify(request, (body as Form | undefined)?.csrf_token);
-    } catch (error) {
-      if (error instanceof CsrfError) return sendPage(reply, csrfPage(), 403);
-      throw error;
-    }
+  @UseGuards(CsrfGuard)
+  async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.sessions.end(request, reply);
     return seeOther(reply, '/login');
   }
-}
-
-export function csrfPage(): string {
-  return errorPage(
-    'Form expired',
-    'This form was not sent from this site or has expired. Go back, reload the page and try again.',
-  );
 }
 
 export function expiredPage(): string {
