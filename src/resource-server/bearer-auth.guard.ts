@@ -4,9 +4,10 @@ import { AuthGuard } from '@nestjs/passport';
 import { BearerError } from './bearer-error.js';
 import { BEARER_STRATEGY } from './bearer-jwt.strategy.js';
 import { KeySourceUnavailableError, UntrustedTokenError } from './jwks-key-resolver.js';
+import { IntrospectionUnavailableError, TokenIntrospector } from './token-introspector.js';
 import type { Principal } from './principal.js';
 import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
-import { SCOPES_KEY } from './scopes.decorator.js';
+import { ANY_SCOPE_KEY, PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator.js';
 
 interface ReplyLike {
   header?: (name: string, value: string) => unknown;
@@ -36,19 +37,29 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     @Inject(RESOURCE_SERVER_OPTIONS) private readonly options: ResourceServerOptions,
+    private readonly introspector: TokenIntrospector,
   ) {
     super();
   }
 
+  private metadata<T>(key: string, context: ExecutionContext): T | undefined {
+    return this.reflector.getAllAndOverride<T | undefined>(key, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+  }
+
   override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.metadata<boolean>(PUBLIC_KEY, context)) return true;
     try {
       await super.canActivate(context);
-      const required =
-        this.reflector.getAllAndOverride<string[] | undefined>(SCOPES_KEY, [
-          context.getHandler(),
-          context.getClass(),
-        ]) ?? [];
-      const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
+      const request = context
+        .switchToHttp()
+        .getRequest<{ user: Principal; headers: { authorization?: string } }>();
+      const principal = request.user;
+      if (this.introspector.enabled)
+        await this.assertActive(principal, request.headers.authorization ?? '');
+      const required = this.metadata<string[]>(SCOPES_KEY, context) ?? [];
       const missing = required.filter((scope) => !principal.scopes.includes(scope));
       if (missing.length > 0) {
         throw new BearerError(
@@ -56,6 +67,15 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
           `the access token lacks the scope ${missing.join(' ')}`,
           403,
           required.join(' '),
+        );
+      }
+      const anyOf = this.metadata<string[]>(ANY_SCOPE_KEY, context) ?? [];
+      if (anyOf.length > 0 && !anyOf.some((scope) => principal.scopes.includes(scope))) {
+        throw new BearerError(
+          'insufficient_scope',
+          `the access token needs one of the scopes ${anyOf.join(' ')}`,
+          403,
+          anyOf.join(' '),
         );
       }
       return true;
@@ -67,6 +87,26 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
           if (reply.header) reply.header('WWW-Authenticate', challenge);
           else reply.setHeader?.('WWW-Authenticate', challenge);
         }
+      }
+      throw error;
+    }
+  }
+
+  /** Revocation-aware mode: the issuer must still call the token active. */
+  private async assertActive(principal: Principal, authorization: string): Promise<void> {
+    const token = authorization.replace(/^bearer\s+/i, '');
+    const jti = typeof principal.claims.jti === 'string' ? principal.claims.jti : token;
+    try {
+      if (!(await this.introspector.isActive(token, jti))) {
+        throw new BearerError('invalid_token', 'the access token has been revoked', 401);
+      }
+    } catch (error) {
+      if (error instanceof IntrospectionUnavailableError) {
+        throw new BearerError(
+          'temporarily_unavailable',
+          'token status cannot be checked right now',
+          503,
+        );
       }
       throw error;
     }

@@ -4,8 +4,9 @@ export { Principal } from './principal.decorator.js';
 export type { Principal as AccessTokenPrincipal } from './principal.js';
 export { ResourceServerModule } from './resource-server.module.js';
 export type {
+  IntrospectionOptions,
   JsonWebKeySetDocument,
   ResourceServerAsyncOptions,
   ResourceServerOptions,
 } from './resource-server.options.js';
-export { Scopes } from './scopes.decorator.js';
+export { AnyScope, Public, Scopes } from './scopes.decorator.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey, KeyObject } from 'node:crypto';
+import { IssuerMetadata } from './issuer-metadata.js';
 import {
   JsonWebKeySetDocument,
   RESOURCE_SERVER_OPTIONS,
@@ -12,7 +13,6 @@ export class UntrustedTokenError extends Error {}
 /** The issuer's keys could not be fetched; the request cannot be judged now. */
 export class KeySourceUnavailableError extends Error {}
 
-const REFETCH_INTERVAL_MS = 10_000;
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
 
 /**
@@ -28,7 +28,10 @@ export class JwksKeyResolver {
   private inflight?: Promise<void>;
   private readonly algorithms: Set<string>;
 
-  constructor(@Inject(RESOURCE_SERVER_OPTIONS) private readonly options: ResourceServerOptions) {
+  constructor(
+    @Inject(RESOURCE_SERVER_OPTIONS) private readonly options: ResourceServerOptions,
+    private readonly metadata: IssuerMetadata,
+  ) {
     this.algorithms = new Set(options.algorithms ?? ['ES256', 'RS256']);
   }
 
@@ -37,7 +40,8 @@ export class JwksKeyResolver {
     const header = this.decodeHeader(token);
     let entry = this.keys.get(header.kid);
     // An in-process source caches for itself; a remote JWKS is refetched at most once per interval.
-    if (!entry && (this.options.jwks || Date.now() - this.lastFetch >= REFETCH_INTERVAL_MS)) {
+    const interval = (this.options.jwksRefetchIntervalSeconds ?? 2) * 1000;
+    if (!entry && (this.options.jwks || Date.now() - this.lastFetch >= interval)) {
       await this.refresh();
       entry = this.keys.get(header.kid);
     }
@@ -96,7 +100,7 @@ export class JwksKeyResolver {
   private async fetchKeys(): Promise<JsonWebKeySetDocument> {
     try {
       if (this.options.jwks) return await this.options.jwks();
-      const uri = this.options.jwksUri ?? `${this.options.issuer}/.well-known/jwks.json`;
+      const uri = (await this.metadata.get()).jwksUri;
       const response = await fetch(uri, {
         headers: { accept: 'application/json' },
         signal: AbortSignal.timeout(5000),

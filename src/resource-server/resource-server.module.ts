@@ -2,14 +2,22 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { BearerJwtStrategy } from './bearer-jwt.strategy.js';
+import { IssuerMetadata } from './issuer-metadata.js';
 import { JwksKeyResolver } from './jwks-key-resolver.js';
+import { TokenIntrospector } from './token-introspector.js';
 import {
   RESOURCE_SERVER_OPTIONS,
   type ResourceServerAsyncOptions,
   type ResourceServerOptions,
 } from './resource-server.options.js';
 
-const PROVIDERS: Provider[] = [JwksKeyResolver, BearerJwtStrategy, BearerAuthGuard];
+const PROVIDERS: Provider[] = [
+  IssuerMetadata,
+  JwksKeyResolver,
+  TokenIntrospector,
+  BearerJwtStrategy,
+  BearerAuthGuard,
+];
 
 /**
  * Protects routes with Portcullis access tokens. It speaks only HTTP and JWKS, so any

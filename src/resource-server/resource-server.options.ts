@@ -5,12 +5,22 @@ export interface JsonWebKeySetDocument {
   keys: { kty?: string; kid?: string; alg?: string; use?: string }[];
 }
 
+export interface IntrospectionOptions {
+  /** The client this service introspects as (registered at Portcullis with scope `introspect`). */
+  clientId: string;
+  clientSecret: string;
+  /** Defaults to the issuer's `introspection_endpoint` from its metadata. */
+  endpoint?: string;
+  /** How long an answer is trusted, by `jti`. Default 5 seconds. */
+  cacheSeconds?: number;
+}
+
 export interface ResourceServerOptions {
   /** The authorization server's issuer identifier; tokens must carry it as `iss`. */
   issuer: string;
   /** The audience(s) this resource server accepts in `aud`. */
   audience: string | string[];
-  /** Where the issuer publishes its keys; defaults to `${issuer}/.well-known/jwks.json`. */
+  /** Where the issuer publishes its keys; by default read from the issuer's metadata. */
   jwksUri?: string;
   /** An in-process key source, for the authorization server guarding its own routes. */
   jwks?: () => Promise<JsonWebKeySetDocument> | JsonWebKeySetDocument;
@@ -18,8 +28,16 @@ export interface ResourceServerOptions {
   algorithms?: ('ES256' | 'ES384' | 'ES512' | 'RS256' | 'RS384' | 'RS512' | 'PS256')[];
   /** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. Default 5. */
   clockToleranceSeconds?: number;
+  /**
+   * Least seconds between two refetches of a remote JWKS for an unknown `kid`: new keys are
+   * picked up this fast, and forged kids cost the issuer at most one request per interval.
+   * Default 2.
+   */
+  jwksRefetchIntervalSeconds?: number;
   /** The realm named in WWW-Authenticate challenges. Default `portcullis`. */
   realm?: string;
+  /** Revocation-aware mode: also ask the issuer whether each token is still active. */
+  introspection?: IntrospectionOptions;
 }
 
 export interface ResourceServerAsyncOptions {

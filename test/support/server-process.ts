@@ -3,6 +3,7 @@ import path from 'node:path';
 import { freePort } from '../../src/common/ports.js';
 
 const MAIN = path.resolve('dist/src/main.js');
+export const SIBLING_MAIN = path.resolve('dist/examples/sibling-service/main.js');
 
 /** The environment a fresh shell would give the server: nothing of the test runner's. */
 function baseEnv(): Record<string, string> {
@@ -35,11 +36,17 @@ function exited(child: ChildProcess): Promise<number | null> {
 /** Starts the built server (`npm run build`) as a user would, and waits until /health answers 200. */
 export async function startServer(
   env: Record<string, string>,
-  options: { timeoutMs?: number; uid?: number; gid?: number } = {},
+  options: {
+    timeoutMs?: number;
+    uid?: number;
+    gid?: number;
+    main?: string;
+    healthPath?: string;
+  } = {},
 ): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const port = Number(env.PORT ?? (await freePort()));
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [options.main ?? MAIN], {
     env: { ...baseEnv(), LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     uid: options.uid,
@@ -52,7 +59,7 @@ export async function startServer(
     if (child.exitCode !== null) {
       throw new Error(`server exited with ${child.exitCode}\n${out.stdout}\n${out.stderr}`);
     }
-    const healthy = await fetch(`${baseUrl}/health`).then(
+    const healthy = await fetch(`${baseUrl}${options.healthPath ?? '/health'}`).then(
       (res) => res.status === 200,
       () => false,
     );

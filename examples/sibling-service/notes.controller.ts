@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import {
+  AnyScope,
+  Principal,
+  Public,
+  Scopes,
+  type AccessTokenPrincipal,
+} from 'portcullis/resource-server';
+
+/** A tiny notes API: every route is guarded (globally) unless marked @Public(). */
+@Controller()
+export class NotesController {
+  private readonly notes: { id: number; text: string; author: string }[] = [];
+
+  @Public()
+  @Get('public')
+  hello() {
+    return { ok: true };
+  }
+
+  @Scopes('notes:read')
+  @Get('notes')
+  list() {
+    return { items: this.notes };
+  }
+
+  @Scopes('notes:write')
+  @Post('notes')
+  @HttpCode(201)
+  create(@Body() body: { text?: unknown }, @Principal() principal: AccessTokenPrincipal) {
+    const note = {
+      id: this.notes.length + 1,
+      text: String(body?.text ?? ''),
+      author: principal.sub,
+    };
+    this.notes.push(note);
+    return note;
+  }
+
+  @AnyScope('notes:read', 'notes:write')
+  @Get('me')
+  me(@Principal() principal: AccessTokenPrincipal) {
+    const { sub, clientId, scopes, username, sessionName } = principal;
+    return { sub, clientId, scopes, username, sessionName };
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { BearerAuthGuard, ResourceServerModule } from 'portcullis/resource-server';
+import { NotesController } from './notes.controller.js';
+
+/**
+ * A sibling service protected by Portcullis tokens. Configuration comes from the environment:
+ * ISSUER (required), AUDIENCE (default: the issuer), and for revocation-aware mode
+ * INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET.
+ */
+@Module({
+  imports: [
+    ConfigModule.forRoot({ ignoreEnvFile: true }),
+    ResourceServerModule.forRootAsync({
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => {
+        const issuer = config.getOrThrow<string>('ISSUER');
+        const clientId = config.get<string>('INTROSPECTION_CLIENT_ID');
+        const clientSecret = config.get<string>('INTROSPECTION_CLIENT_SECRET');
+        return {
+          issuer,
+          audience: config.get<string>('AUDIENCE') ?? issuer,
+          introspection:
+            clientId && clientSecret ? { clientId, clientSecret, cacheSeconds: 2 } : undefined,
+        };
+      },
+    }),
+  ],
+  controllers: [NotesController],
+  // Every route needs a token unless it says @Public().
+  providers: [{ provide: APP_GUARD, useClass: BearerAuthGuard }],
+})
+export class SiblingModule {}
