@@ -28,11 +28,8 @@ export class NotesController {
   @Post('notes')
   @HttpCode(201)
   create(@Body() body: { text?: unknown }, @Principal() principal: AccessTokenPrincipal) {
-    const note = {
-      id: this.notes.length + 1,
-      text: String(body?.text ?? ''),
-      author: principal.sub,
-    };
+    const text = typeof body?.text === 'string' ? body.text : '';
+    const note = { id: this.notes.length + 1, text, author: principal.sub };
     this.notes.push(note);
     return note;
   }
