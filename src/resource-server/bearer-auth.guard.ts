@@ -9,6 +9,9 @@ import type { Principal } from './principal.js';
 import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
 import { ANY_SCOPE_KEY, PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator.js';
 
+/** Verified tokens remembered at most; the oldest is forgotten first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 interface ReplyLike {
   header?: (name: string, value: string) => unknown;
   setHeader?: (name: string, value: string) => unknown;
@@ -42,6 +45,12 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
     super();
   }
 
+  /**
+   * Tokens already verified, by their exact string, until their `exp`: a client reuses its
+   * token, and a signature check costs more than the rest of a request.
+   */
+  private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
+
   private metadata<T>(key: string, context: ExecutionContext): T | undefined {
     return this.reflector.getAllAndOverride<T | undefined>(key, [
       context.getHandler(),
@@ -52,10 +61,17 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.metadata<boolean>(PUBLIC_KEY, context)) return true;
     try {
-      await super.canActivate(context);
       const request = context
         .switchToHttp()
         .getRequest<{ user: Principal; headers: { authorization?: string } }>();
+      const token = /^bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const cached = token ? this.verified.get(token) : undefined;
+      if (cached && cached.expiresAt > Date.now()) {
+        request.user = cached.principal;
+      } else {
+        await super.canActivate(context);
+        if (token) this.remember(token, request.user);
+      }
       const principal = request.user;
       if (this.introspector.enabled)
         await this.assertActive(principal, request.headers.authorization ?? '');
@@ -90,6 +106,15 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
       }
       throw error;
     }
+  }
+
+  private remember(token: string, principal: Principal): void {
+    const exp = principal.claims.exp;
+    if (typeof exp !== 'number') return;
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      this.verified.delete(this.verified.keys().next().value!);
+    }
+    this.verified.set(token, { principal, expiresAt: exp * 1000 });
   }
 
   /** Revocation-aware mode: the issuer must still call the token active. */
