@@ -5,6 +5,7 @@ import { configuredOrDevSecret } from '../common/dev-secret.js';
 import { AppConfig } from '../config/app-config.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AccountApiController } from './account-api.controller.js';
 import { AccountController } from './account.controller.js';
 import { AssetsController } from './assets.controller.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
@@ -31,6 +32,7 @@ import { UserinfoController } from './userinfo.controller.js';
     CodesModule,
   ],
   controllers: [
+    AccountApiController,
     AuthorizeController,
     LoginController,
     ConsentController,

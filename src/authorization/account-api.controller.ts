@@ -1,0 +1,67 @@
+import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { AuditService } from '../audit/audit.service.js';
+import { OAuthError } from '../common/oauth-error.js';
+import { BearerError } from '../resource-server/bearer-error.js';
+import {
+  BearerAuthGuard,
+  Principal,
+  Scopes,
+  type AccessTokenPrincipal,
+} from '../resource-server/index.js';
+import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { ConsentsService } from './consents.service.js';
+
+/**
+ * The account pages as a JSON API, for apps acting for a signed-in user: a user token with
+ * the `account` scope lists and revokes that user's own consents.
+ */
+@ApiTags('account')
+@ApiBearerAuth()
+@UseGuards(BearerAuthGuard)
+@Scopes('account')
+@Controller('account/api/consents')
+export class AccountApiController {
+  constructor(
+    private readonly consents: ConsentsService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Get()
+  async list(@Principal() principal: AccessTokenPrincipal) {
+    const items = await this.consents.list(this.userOf(principal));
+    return {
+      items: items.map((c) => ({
+        client_id: c.clientId,
+        client_name: c.clientName,
+        scope: c.scope,
+        granted_at: c.grantedAt.toISOString(),
+      })),
+    };
+  }
+
+  /** Withdraws a consent and revokes the refresh tokens issued under it. */
+  @Delete(':clientId')
+  @HttpCode(204)
+  async revoke(
+    @Param('clientId') clientId: string,
+    @Principal() principal: AccessTokenPrincipal,
+  ): Promise<void> {
+    const userId = this.userOf(principal);
+    if (!(await this.consents.revoke(userId, clientId))) throw OAuthError.notFound('consent');
+    await this.refreshTokens.revokeGrantsOf(userId, clientId, 'consent_revoked');
+    await this.audit.record({
+      type: 'consent.revoked',
+      clientId,
+      userId,
+      details: { via: 'account_api' },
+    });
+  }
+
+  private userOf(principal: AccessTokenPrincipal): string {
+    if (!principal.username)
+      throw new BearerError('invalid_token', 'this API needs a user’s access token', 401);
+    return principal.sub;
+  }
+}
