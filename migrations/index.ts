@@ -3,10 +3,12 @@ import { Initial1795319936586 } from './1795319936586-Initial.js';
 import { AuditEvents1795322131854 } from './1795322131854-AuditEvents.js';
 import { TokenLifecycle1795322182390 } from './1795322182390-TokenLifecycle.js';
 import { AuthorizationCodeFlow1795323492489 } from './1795323492489-AuthorizationCodeFlow.js';
+import { UpstreamConnections1795325595618 } from './1795325595618-UpstreamConnections.js';
 
 export const migrations = [
   Initial1795319936586,
   AuditEvents1795322131854,
   TokenLifecycle1795322182390,
   AuthorizationCodeFlow1795323492489,
+  UpstreamConnections1795325595618,
 ];

@@ -15,6 +15,7 @@ import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import { ResourceServerModule } from './resource-server/index.js';
 import { TokensModule } from './tokens/tokens.module.js';
+import { UpstreamModule } from './upstream/upstream.module.js';
 import { UsersModule } from './users/users.module.js';
 
 /** Wires the feature modules; nothing else lives here. */
@@ -53,6 +54,7 @@ export class AppModule {
           }),
         }),
         AuthorizationModule,
+        UpstreamModule,
         AdminModule,
         HealthModule,
       ],

@@ -5,16 +5,19 @@ import { AdminClientsController } from './admin-clients.controller.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
+import { AdminUpstreamsController } from './admin-upstreams.controller.js';
+import { UpstreamModule } from '../upstream/upstream.module.js';
 import { AdminUsersController } from './admin-users.controller.js';
 
 /** Thin JSON controllers over the services; every route needs scope `admin`. */
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule],
+  imports: [ClientsModule, UsersModule, KeysModule, UpstreamModule],
   controllers: [
     AdminClientsController,
     AdminUsersController,
     AdminKeysController,
     AdminAuditController,
+    AdminUpstreamsController,
   ],
 })
 export class AdminModule {}

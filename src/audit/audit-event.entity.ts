@@ -21,6 +21,9 @@ export const AUDIT_EVENT_TYPES = [
   'user.enabled',
   'user.deleted',
   'key.rotated',
+  'upstream.connection_changed',
+  'upstream.token_minted',
+  'upstream.sign_in',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

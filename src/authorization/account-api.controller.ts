@@ -61,7 +61,7 @@ export class AccountApiController {
 
   private userOf(principal: AccessTokenPrincipal): string {
     if (!principal.username)
-      throw new BearerError('invalid_token', 'this API needs a user’s access token', 401);
+      throw new BearerError('invalid_token', "this API needs a user's access token", 401);
     return principal.sub;
   }
 }

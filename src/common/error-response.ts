@@ -1,9 +1,10 @@
 import { HttpException } from '@nestjs/common';
+import { BearerError } from '../resource-server/bearer-error.js';
 import { errorCodeForStatus, OAuthError } from './oauth-error.js';
 
 export interface ErrorResponse {
   status: number;
-  body: { error: string; error_description: string };
+  body: { error: string; error_description: string; [member: string]: unknown };
   headers: Record<string, string>;
 }
 
@@ -29,8 +30,21 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
   if (exception instanceof OAuthError) {
     return {
       status: exception.status,
-      body: { error: exception.error, error_description: exception.description },
+      body: {
+        ...exception.extra,
+        error: exception.error,
+        error_description: exception.description,
+      },
       headers: exception.headers,
+    };
+  }
+  if (exception instanceof BearerError) {
+    // Thrown past the guard (by a handler): still an RFC 6750 answer with its challenge.
+    const challenge = exception.challenge('portcullis');
+    return {
+      status: exception.getStatus(),
+      body: { error: exception.error, error_description: exception.description },
+      headers: challenge ? { 'WWW-Authenticate': challenge } : {},
     };
   }
   if (exception instanceof HttpException) {

@@ -29,15 +29,22 @@ export class OAuthError extends Error {
   constructor(
     readonly error: string,
     readonly description: string,
-    options: { status?: number; headers?: Record<string, string> } = {},
+    options: {
+      status?: number;
+      headers?: Record<string, string>;
+      extra?: Record<string, unknown>;
+    } = {},
   ) {
     super(`${error}: ${description}`);
     this.name = 'OAuthError';
     this.status = options.status ?? STATUS[error] ?? 400;
     this.headers = options.headers ?? {};
+    this.extra = options.extra ?? {};
   }
 
   readonly headers: Record<string, string>;
+  /** Further members of the error body, such as `upstream_error`. */
+  readonly extra: Record<string, unknown>;
 
   static invalidRequest(description: string): OAuthError {
     return new OAuthError('invalid_request', description);

@@ -30,6 +30,10 @@ export class AppConfig {
   readonly keyEncryptionSecret?: string;
   readonly cookieSecret?: string;
   readonly logLevel: Environment['LOG_LEVEL'];
+  readonly upstreamTimeoutMs: number;
+  readonly upstreamConnections: NonNullable<Environment['UPSTREAM_CONNECTIONS']>;
+  /** Seconds before expiry at which a cached upstream token is renewed. */
+  readonly upstreamRefreshMargin: number;
 
   constructor(config: ConfigService<Environment, true>) {
     const get = <K extends keyof Environment>(key: K): Environment[K] =>
@@ -61,6 +65,9 @@ export class AppConfig {
     this.keyEncryptionSecret = get('KEY_ENCRYPTION_SECRET');
     this.cookieSecret = get('COOKIE_SECRET');
     this.logLevel = get('LOG_LEVEL');
+    this.upstreamTimeoutMs = get('UPSTREAM_TIMEOUT_MS');
+    this.upstreamConnections = get('UPSTREAM_CONNECTIONS') ?? {};
+    this.upstreamRefreshMargin = get('UPSTREAM_REFRESH_MARGIN');
   }
 
   get isProduction(): boolean {

@@ -1,4 +1,9 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import type { ConnectionInput } from '../upstream/connection-rules.js';
+import {
+  connectionsFromEnvironment,
+  UPSTREAM_VARIABLES,
+} from '../upstream/environment-connections.js';
 import {
   IsIn,
   IsInt,
@@ -185,13 +190,40 @@ export class Environment {
   @MaxLength(1024, { message: 'COOKIE_SECRET must be at most 1024 characters' })
   COOKIE_SECRET?: string;
 
+  @Transform(toInt)
+  @IsInt({
+    message: 'UPSTREAM_TIMEOUT_MS must be an integer number of milliseconds between 100 and 120000',
+  })
+  @Min(100, {
+    message: 'UPSTREAM_TIMEOUT_MS must be an integer number of milliseconds between 100 and 120000',
+  })
+  @Max(120000, {
+    message: 'UPSTREAM_TIMEOUT_MS must be an integer number of milliseconds between 100 and 120000',
+  })
+  UPSTREAM_TIMEOUT_MS = 10000;
+
+  @Transform(toInt)
+  @IsInt({
+    message: 'UPSTREAM_REFRESH_MARGIN must be an integer number of seconds between 0 and 3600',
+  })
+  @Min(0, {
+    message: 'UPSTREAM_REFRESH_MARGIN must be an integer number of seconds between 0 and 3600',
+  })
+  @Max(3600, {
+    message: 'UPSTREAM_REFRESH_MARGIN must be an integer number of seconds between 0 and 3600',
+  })
+  UPSTREAM_REFRESH_MARGIN = 60;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** The coze/feishu connections described by COZE_* and FEISHU_*, checked; set by validation. */
+  UPSTREAM_CONNECTIONS?: { coze?: ConnectionInput; feishu?: ConnectionInput };
 }
 
-const KNOWN = Object.keys(new Environment()).concat([
+const KNOWN = Object.keys(new Environment()).concat(UPSTREAM_VARIABLES, [
   'ISSUER',
   'DATABASE_URL',
   'EMBEDDED_PG_PORT',
@@ -229,6 +261,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   if (environment.NODE_ENV === 'production' && !environment.COOKIE_SECRET) {
     problems.push('COOKIE_SECRET must be set when NODE_ENV is production');
+  }
+  try {
+    environment.UPSTREAM_CONNECTIONS = connectionsFromEnvironment(
+      present as Record<string, string>,
+    );
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
   }
   if (problems.length > 0) throw new ConfigurationError(problems);
   return environment;

@@ -10,6 +10,8 @@ import { RefreshToken } from '../tokens/refresh-token.entity.js';
 import { RevokedAccessToken } from '../tokens/revoked-access-token.entity.js';
 import { UsedAssertion } from '../clients/used-assertion.entity.js';
 import { LoginThrottle } from '../users/login-throttle.entity.js';
+import { UpstreamConnection } from '../upstream/upstream-connection.entity.js';
+import { UpstreamToken } from '../upstream/upstream-token.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every entity of the schema, for the app's data source and the migration tooling. */
@@ -27,4 +29,6 @@ export const ENTITIES = [
   AuthorizationRequest,
   AuthorizationCode,
   Consent,
+  UpstreamConnection,
+  UpstreamToken,
 ];

@@ -25,6 +25,6 @@ import { SigningKey } from './signing-key.entity.js';
         ),
     },
   ],
-  exports: [KeysService],
+  exports: [KeysService, KeyEncryption],
 })
 export class KeysModule {}

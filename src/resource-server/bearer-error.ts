@@ -15,7 +15,9 @@ export class BearerError extends HttpException {
   /** The WWW-Authenticate header value for this error (none for 503). */
   challenge(realm: string): string | undefined {
     if (this.error === 'temporarily_unavailable') return undefined;
-    const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+    // RFC 6750 §3: values are limited to %x20-21 / %x23-5B / %x5D-7E (no quote, backslash
+    // or non-ASCII, which Node would also refuse in a header).
+    const quote = (value: string) => `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`;
     const parts = [
       `realm=${quote(realm)}`,
       `error=${quote(this.error)}`,

@@ -83,6 +83,8 @@ describe('account API (bearer, scope account)', () => {
     expect(forbidden.headers.get('www-authenticate')).toContain('scope="account"');
     const clientOnly = (await token(t, { grant_type: 'client_credentials' }, basic(app))).body
       .access_token!;
-    expect((await t.http.get('/account/api/consents', { bearer: clientOnly })).status).toBe(401);
+    const userless = await t.http.get('/account/api/consents', { bearer: clientOnly });
+    expect(userless.status).toBe(401);
+    expect(userless.headers.get('www-authenticate')).toContain('this API needs a user');
   });
 });

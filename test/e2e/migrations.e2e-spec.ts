@@ -48,6 +48,8 @@ describe('migration tooling', () => {
         'revoked_access_tokens',
         'sessions',
         'signing_keys',
+        'upstream_connections',
+        'upstream_tokens',
         'used_assertions',
         'users',
       ]);
