@@ -4,6 +4,7 @@ import { AuditEvents1795322131854 } from './1795322131854-AuditEvents.js';
 import { TokenLifecycle1795322182390 } from './1795322182390-TokenLifecycle.js';
 import { AuthorizationCodeFlow1795323492489 } from './1795323492489-AuthorizationCodeFlow.js';
 import { UpstreamConnections1795325595618 } from './1795325595618-UpstreamConnections.js';
+import { FeishuIdentities1795326195651 } from './1795326195651-FeishuIdentities.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -11,4 +12,5 @@ export const migrations = [
   TokenLifecycle1795322182390,
   AuthorizationCodeFlow1795323492489,
   UpstreamConnections1795325595618,
+  FeishuIdentities1795326195651,
 ];

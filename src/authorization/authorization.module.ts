@@ -20,6 +20,7 @@ import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { LoginController } from './login.controller.js';
 import { SessionsService } from './sessions.service.js';
+import { SignInOptions } from './sign-in-options.js';
 import { UserinfoController } from './userinfo.controller.js';
 
 /** The browser-facing half: authorize endpoint, login and consent pages, account, userinfo. */
@@ -47,6 +48,7 @@ import { UserinfoController } from './userinfo.controller.js';
     SessionsService,
     CsrfService,
     CsrfGuard,
+    SignInOptions,
     {
       provide: CookieSecret,
       inject: [AppConfig],
@@ -56,6 +58,12 @@ import { UserinfoController } from './userinfo.controller.js';
         ),
     },
   ],
-  exports: [CookieSecret],
+  exports: [
+    CookieSecret,
+    SignInOptions,
+    SessionsService,
+    AuthorizationFlow,
+    AuthorizationRequestsService,
+  ],
 })
 export class AuthorizationModule {}

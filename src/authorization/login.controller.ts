@@ -27,6 +27,7 @@ import { seeOther, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { loginPage } from './pages/login.page.js';
 import { SessionsService } from './sessions.service.js';
+import { SignInOptions } from './sign-in-options.js';
 
 type Form = Record<string, unknown>;
 const text = (form: Form, name: string) =>
@@ -46,6 +47,7 @@ export class LoginController {
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
+    private readonly signInOptions: SignInOptions,
   ) {}
 
   @Get('login')
@@ -62,6 +64,7 @@ export class LoginController {
         csrfToken: this.csrf.token(request, reply),
         requestId: pending?.request.id,
         clientName: pending?.client.clientName,
+        alternatives: await this.signInOptions.links(pending?.request.id),
       }),
     );
   }

@@ -11,6 +11,8 @@ import { RevokedAccessToken } from '../tokens/revoked-access-token.entity.js';
 import { UsedAssertion } from '../clients/used-assertion.entity.js';
 import { LoginThrottle } from '../users/login-throttle.entity.js';
 import { UpstreamConnection } from '../upstream/upstream-connection.entity.js';
+import { UpstreamIdentity } from '../upstream/upstream-identity.entity.js';
+import { UpstreamSignIn } from '../upstream/upstream-sign-in.entity.js';
 import { UpstreamToken } from '../upstream/upstream-token.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -31,4 +33,6 @@ export const ENTITIES = [
   Consent,
   UpstreamConnection,
   UpstreamToken,
+  UpstreamIdentity,
+  UpstreamSignIn,
 ];

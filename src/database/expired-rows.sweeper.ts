@@ -42,6 +42,7 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
         await manager.query('DELETE FROM refresh_token_families WHERE expires_at < now()');
         await manager.query('DELETE FROM sessions WHERE expires_at < now()');
         await manager.query('DELETE FROM authorization_requests WHERE expires_at < now()');
+        await manager.query('DELETE FROM upstream_sign_ins WHERE expires_at < now()');
         // Used codes stay a day, so a late replay still revokes what they issued.
         await manager.query(
           `DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day'`,

@@ -52,6 +52,11 @@ export class TokenCache {
     return pending;
   }
 
+  /** Stores a token obtained otherwise (a sign-in's first user token). */
+  async put(connection: string, subject: string, value: UpstreamTokenValue): Promise<void> {
+    await this.store(this.dataSource, connection, subject, value);
+  }
+
   private mintLocked(
     connection: string,
     subject: string,
@@ -65,22 +70,31 @@ export class TokenCache {
       if (fresh) return fresh; // another instance minted while we waited
       const previous = await this.read(manager, connection, subject, false);
       const value = await mint(previous);
-      await manager.query(
-        `INSERT INTO upstream_tokens (connection, subject, token_encrypted, expires_at, refresh_encrypted, refresh_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (connection, subject) DO UPDATE SET token_encrypted = $3, expires_at = $4,
-           refresh_encrypted = $5, refresh_expires_at = $6, updated_at = now()`,
-        [
-          connection,
-          subject,
-          this.seal(connection, subject, 'token', value.token),
-          value.expiresAt,
-          value.refreshToken ? this.seal(connection, subject, 'refresh', value.refreshToken) : null,
-          value.refreshExpiresAt ?? null,
-        ],
-      );
+      await this.store(manager, connection, subject, value);
       return value;
     });
+  }
+
+  private async store(
+    runner: { query: DataSource['query'] },
+    connection: string,
+    subject: string,
+    value: UpstreamTokenValue,
+  ): Promise<void> {
+    await runner.query(
+      `INSERT INTO upstream_tokens (connection, subject, token_encrypted, expires_at, refresh_encrypted, refresh_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (connection, subject) DO UPDATE SET token_encrypted = $3, expires_at = $4,
+         refresh_encrypted = $5, refresh_expires_at = $6, updated_at = now()`,
+      [
+        connection,
+        subject,
+        this.seal(connection, subject, 'token', value.token),
+        value.expiresAt,
+        value.refreshToken ? this.seal(connection, subject, 'refresh', value.refreshToken) : null,
+        value.refreshExpiresAt ?? null,
+      ],
+    );
   }
 
   private async read(

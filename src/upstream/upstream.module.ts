@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { FeishuSignInController } from './feishu/feishu-sign-in.controller.js';
+import { FeishuTokenController } from './feishu/feishu-token.controller.js';
+import { FeishuClient } from './feishu/feishu.client.js';
+import { UpstreamIdentities } from './upstream-identities.service.js';
 import { CozeTokenController } from './coze/coze-token.controller.js';
 import { CozeClient } from './coze/coze.client.js';
 import { EnvironmentConnectionsBootstrap } from './environment-connections.bootstrap.js';
@@ -11,13 +17,20 @@ import { UpstreamHttp } from './upstream-http.js';
 
 /** Upstream platforms: a provider-neutral core (connections, HTTP, cache) and one folder per provider. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UpstreamConnection]), KeysModule],
-  controllers: [CozeTokenController],
+  imports: [
+    TypeOrmModule.forFeature([UpstreamConnection]),
+    KeysModule,
+    UsersModule,
+    AuthorizationModule,
+  ],
+  controllers: [CozeTokenController, FeishuTokenController, FeishuSignInController],
   providers: [
     UpstreamConnectionsService,
     UpstreamHttp,
     TokenCache,
     CozeClient,
+    FeishuClient,
+    UpstreamIdentities,
     EnvironmentConnectionsBootstrap,
   ],
   exports: [UpstreamConnectionsService],

@@ -49,6 +49,8 @@ describe('migration tooling', () => {
         'sessions',
         'signing_keys',
         'upstream_connections',
+        'upstream_identities',
+        'upstream_sign_ins',
         'upstream_tokens',
         'used_assertions',
         'users',

@@ -6,6 +6,8 @@ export interface LoginPageModel {
   clientName?: string;
   username?: string;
   error?: string;
+  /** Other ways to sign in (upstream platforms). */
+  alternatives?: { label: string; href: string }[];
 }
 
 export function loginPage(model: LoginPageModel): string {
@@ -25,6 +27,12 @@ ${model.requestId ? hidden('request', model.requestId) : ''}
 <label for="password">Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+${(model.alternatives ?? [])
+  .map(
+    (a) =>
+      `<p><a class="button secondary" href="${escapeHtml(a.href)}">${escapeHtml(a.label)}</a></p>`,
+  )
+  .join('\n')}`,
   );
 }

@@ -9,6 +9,8 @@ input[type=text],input[type=password]{width:100%;padding:.6rem;font-size:1rem;bo
 input:focus,button:focus{outline:3px solid #0969da;outline-offset:1px}
 button{margin-top:1rem;padding:.6rem 1.1rem;font-size:1rem;border:0;border-radius:.35rem;background:#0969da;color:#fff;cursor:pointer}
 button.secondary{background:#e6e8eb;color:#1b1f24}
+a.button{display:inline-block;padding:.6rem 1.1rem;border-radius:.35rem;text-decoration:none}
+a.button.secondary{background:#e6e8eb;color:#1b1f24}
 .actions{display:flex;gap:.75rem;flex-wrap:wrap}
 .error{padding:.6rem .8rem;border-radius:.35rem;background:#ffebe9;color:#82071e}
 ul.scopes{padding-left:1.2rem}
