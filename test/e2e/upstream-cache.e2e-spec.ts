@@ -28,6 +28,8 @@ describe('the upstream token cache across instances (connection from COZE_* vari
       COZE_PRIVATE_KEY: PRIVATE_PEM,
       COZE_KID: 'kid-1',
       COZE_TOKEN_ENDPOINT: coze.tokenEndpoint,
+      FEISHU_APP_ID: 'cli_env',
+      FEISHU_APP_SECRET: 'feishu-secret-from-the-environment-42',
       LOG_LEVEL: 'info',
     };
     [a, b] = await Promise.all([startTestApp({ database, env }), startTestApp({ database, env })]);
@@ -78,6 +80,20 @@ describe('the upstream token cache across instances (connection from COZE_* vari
     expect(logs).not.toContain('PRIVATE KEY');
     expect(logs).not.toContain(PRIVATE_PEM.split('\n')[1]);
     expect(logs).not.toMatch(/czs_[0-9a-f]{32}/);
+    expect(logs).not.toContain('feishu-secret-from-the-environment-42');
+  });
+
+  it('created both connections from the environment, showing no secret', async () => {
+    const list = await a.http.get<{ items: { name: string; provider: string }[] }>(
+      '/admin/upstreams',
+      await adminAuth(a),
+    );
+    expect(list.body.items.map((c) => `${c.name}/${c.provider}`)).toEqual([
+      'coze/coze',
+      'feishu/feishu',
+    ]);
+    expect(list.text).not.toContain('feishu-secret-from-the-environment-42');
+    expect(list.text).not.toContain('PRIVATE KEY');
   });
 });
 
