@@ -9,6 +9,7 @@ import {
   Scopes,
   type AccessTokenPrincipal,
 } from '../../resource-server/index.js';
+import { tokenAnswer } from '../token-answer.js';
 import { TokenCache } from '../token-cache.service.js';
 import { UpstreamConnectionsService } from '../upstream-connections.service.js';
 import { CozeClient } from './coze.client.js';
@@ -77,12 +78,6 @@ export class CozeTokenController {
       });
       return minted;
     });
-    const expiresAt = Math.floor(value.expiresAt.getTime() / 1000);
-    return {
-      access_token: value.token,
-      token_type: 'Bearer',
-      expires_in: Math.max(0, expiresAt - Math.floor(Date.now() / 1000)),
-      expires_at: expiresAt,
-    };
+    return tokenAnswer(value);
   }
 }

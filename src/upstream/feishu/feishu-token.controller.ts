@@ -9,20 +9,11 @@ import {
   Scopes,
   type AccessTokenPrincipal,
 } from '../../resource-server/index.js';
-import { TokenCache, type UpstreamTokenValue } from '../token-cache.service.js';
+import { tokenAnswer } from '../token-answer.js';
+import { TokenCache } from '../token-cache.service.js';
 import { UpstreamIdentities } from '../upstream-identities.service.js';
 import { UpstreamConnectionsService } from '../upstream-connections.service.js';
 import { FeishuClient } from './feishu.client.js';
-
-function answer(value: UpstreamTokenValue) {
-  const expiresAt = Math.floor(value.expiresAt.getTime() / 1000);
-  return {
-    access_token: value.token,
-    token_type: 'Bearer',
-    expires_in: Math.max(0, expiresAt - Math.floor(Date.now() / 1000)),
-    expires_at: expiresAt,
-  };
-}
 
 /** Brokers Feishu tokens: app and tenant tokens, and signed-in users' own tokens. */
 @ApiTags('upstream')
@@ -103,7 +94,7 @@ export class FeishuTokenController {
       });
       return refreshed;
     });
-    return answer(value);
+    return tokenAnswer(value);
   }
 
   private async appLevel(
@@ -123,6 +114,6 @@ export class FeishuTokenController {
       });
       return minted;
     });
-    return answer(value);
+    return tokenAnswer(value);
   }
 }
