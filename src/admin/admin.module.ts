@@ -4,6 +4,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
+import { AdminIdentitiesController } from './admin-identities.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
 import { AdminUpstreamsController } from './admin-upstreams.controller.js';
 import { UpstreamModule } from '../upstream/upstream.module.js';
@@ -18,6 +19,7 @@ import { AdminUsersController } from './admin-users.controller.js';
     AdminKeysController,
     AdminAuditController,
     AdminUpstreamsController,
+    AdminIdentitiesController,
   ],
 })
 export class AdminModule {}

@@ -65,4 +65,22 @@ export class UpstreamIdentities {
     );
     return rows.length > 0;
   }
+
+  async listFor(
+    userId: string,
+  ): Promise<{ connection: string; external_id: string; union_id: string | null }[]> {
+    return this.dataSource.query(
+      'SELECT connection, external_id, union_id FROM upstream_identities WHERE user_id = $1 ORDER BY connection, external_id',
+      [userId],
+    );
+  }
+
+  async unlink(userId: string, connection: string, externalId: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `WITH gone AS (DELETE FROM upstream_identities WHERE user_id = $1 AND connection = $2 AND external_id = $3 RETURNING 1)
+       SELECT * FROM gone`,
+      [userId, connection, externalId],
+    );
+    return rows.length > 0;
+  }
 }

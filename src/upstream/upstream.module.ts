@@ -33,6 +33,6 @@ import { UpstreamHttp } from './upstream-http.js';
     UpstreamIdentities,
     EnvironmentConnectionsBootstrap,
   ],
-  exports: [UpstreamConnectionsService],
+  exports: [UpstreamConnectionsService, UpstreamIdentities],
 })
 export class UpstreamModule {}

@@ -136,10 +136,37 @@ describe('Feishu: sign-in and token broker', () => {
       username: 'linda',
       password: 'correct horse battery staple',
     });
-    await t.db.query(
-      `INSERT INTO upstream_identities (connection, external_id, union_id, user_id) VALUES ('feishu', 'ou_linda', 'on_linda', $1)`,
-      [linda.id],
+    // An administrator links her Feishu identity.
+    const linked = await t.http.json<{ items: { connection: string; external_id: string }[] }>(
+      'POST',
+      `/admin/users/${linda.id}/upstream-identities`,
+      { connection: 'feishu', external_id: 'ou_linda', union_id: 'on_linda' },
+      admin,
     );
+    expect(linked.status).toBe(201);
+    expect(linked.body.items).toEqual([
+      expect.objectContaining({ connection: 'feishu', external_id: 'ou_linda' }),
+    ]);
+    expect(
+      (
+        await t.http.json(
+          'POST',
+          `/admin/users/${linda.id}/upstream-identities`,
+          { connection: 'nope', external_id: 'x' },
+          admin,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await t.http.json(
+          'POST',
+          `/admin/users/${linda.id}/upstream-identities`,
+          { connection: 'feishu' },
+          admin,
+        )
+      ).status,
+    ).toBe(400);
     feishu.state.person = { openId: 'ou_linda', unionId: 'on_linda', name: 'Linda' };
     const agent = new BrowserAgent(t.baseUrl);
     const { landing } = await signInWithFeishu(agent);
