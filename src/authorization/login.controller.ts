@@ -11,12 +11,12 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { LoginRateLimitGuard } from '../users/login-rate-limit.guard.js';
-import { LoginThrottleService } from '../users/login-throttle.service.js';
-import { PasswordHasher } from '../users/password-hasher.service.js';
-import { UsersService } from '../users/users.service.js';
+import {
+  BadCredentialsError,
+  PasswordAuthenticator,
+} from '../users/password-authenticator.service.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { CsrfGuard } from './csrf.guard.js';
@@ -43,10 +43,7 @@ export class LoginController {
     private readonly sessions: SessionsService,
     private readonly requests: AuthorizationRequestsService,
     private readonly flow: AuthorizationFlow,
-    private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
-    private readonly throttle: LoginThrottleService,
-    private readonly audit: AuditService,
+    private readonly passwords: PasswordAuthenticator,
     private readonly signInOptions: SignInOptions,
   ) {}
 
@@ -91,39 +88,25 @@ export class LoginController {
         }),
         status,
       );
-    if (!username || !password || username.length > 256 || password.length > 1024)
-      return again(BAD_CREDENTIALS, 400);
+    if (!username || !password) return again(BAD_CREDENTIALS, 400);
 
+    let user;
     try {
-      await this.throttle.assertNotLocked(username, request.ip);
+      user = await this.passwords.authenticate({
+        username,
+        password,
+        ip: request.ip,
+        clientId: pending?.client.clientId,
+        via: 'login_page',
+      });
     } catch (error) {
+      if (error instanceof BadCredentialsError) return again(BAD_CREDENTIALS, 401);
       if (error instanceof OAuthError && error.status === 429) {
         void reply.header('Retry-After', error.headers['Retry-After'] ?? '60');
         return again('Too many failed attempts. Try again later.', 429);
       }
       throw error;
     }
-    const user = await this.users.findByUsername(username);
-    const verified = await this.hasher.verify(
-      user?.passwordHash ?? (await this.hasher.decoyHash()),
-      password,
-    );
-    if (!user || !verified || user.disabled) {
-      await this.throttle.recordFailure(username, request.ip, pending?.client.clientId);
-      await this.audit.record({
-        type: 'login.failed',
-        clientId: pending?.client.clientId,
-        userId: user?.id,
-        ip: request.ip,
-        details: {
-          username,
-          via: 'login_page',
-          reason: !user ? 'unknown_user' : !verified ? 'wrong_password' : 'user_disabled',
-        },
-      });
-      return again(BAD_CREDENTIALS, 401);
-    }
-    await this.throttle.recordSuccess(username);
     await this.sessions.start(user.id, reply);
     if (!pending) return seeOther(reply, '/account/consents');
     const signedIn = { userId: user.id, username: user.username, authTime: new Date() };

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service.js';
 import type { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
-import { LoginThrottleService } from '../../users/login-throttle.service.js';
-import { PasswordHasher } from '../../users/password-hasher.service.js';
+import {
+  BadCredentialsError,
+  PasswordAuthenticator,
+} from '../../users/password-authenticator.service.js';
 import type { User } from '../../users/user.entity.js';
-import { UsersService } from '../../users/users.service.js';
 import { grantedScope } from '../requested-scope.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
@@ -30,40 +30,28 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
   readonly grantType = 'password';
 
   constructor(
-    private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
-    private readonly throttle: LoginThrottleService,
+    private readonly passwords: PasswordAuthenticator,
     private readonly minter: TokenMinter,
-    private readonly audit: AuditService,
   ) {}
 
   async validate(request: TokenRequest, client: Client): Promise<PasswordGrantRequest> {
     const username = request.require('username');
     const password = request.require('password');
-    if (username.length > 256 || password.length > 1024) throw BAD_CREDENTIALS();
     const requestedScope = request.get('scope');
 
-    await this.throttle.assertNotLocked(username, request.ip);
-    const user = await this.users.findByUsername(username);
-    const verified = await this.hasher.verify(
-      user?.passwordHash ?? (await this.hasher.decoyHash()),
-      password,
-    );
-    if (!user || !verified || user.disabled) {
-      await this.throttle.recordFailure(username, request.ip, client.clientId);
-      await this.audit.record({
-        type: 'login.failed',
-        clientId: client.clientId,
-        userId: user?.id,
+    let user: User;
+    try {
+      user = await this.passwords.authenticate({
+        username,
+        password,
         ip: request.ip,
-        details: {
-          username,
-          reason: !user ? 'unknown_user' : !verified ? 'wrong_password' : 'user_disabled',
-        },
+        clientId: client.clientId,
+        via: 'password_grant',
       });
-      throw BAD_CREDENTIALS();
+    } catch (error) {
+      if (error instanceof BadCredentialsError) throw BAD_CREDENTIALS();
+      throw error;
     }
-    await this.throttle.recordSuccess(username);
 
     const userScopes = user.scope === null ? undefined : user.scope.split(' ').filter(Boolean);
     const allowed = userScopes
