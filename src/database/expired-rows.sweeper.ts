@@ -4,12 +4,31 @@ import { DataSource } from 'typeorm';
 import { LOCKS } from './advisory-lock.js';
 
 const INTERVAL_MS = 10 * 60 * 1000;
+/** Rows deleted per table per run at most, so one run never becomes a long, heavy statement. */
+export const SWEEP_BATCH = 10_000;
+
+/** Each table, and when its rows have served their purpose. */
+const EXPIRED: [string, string][] = [
+  ['used_assertions', 'expires_at < now()'],
+  ['revoked_access_tokens', 'expires_at < now()'],
+  ['refresh_tokens', 'expires_at < now()'],
+  ['refresh_token_families', 'expires_at < now()'],
+  ['sessions', 'expires_at < now()'],
+  ['authorization_requests', 'expires_at < now()'],
+  ['upstream_sign_ins', 'expires_at < now()'],
+  // Used codes stay a day, so a late replay still revokes what they issued.
+  ['authorization_codes', "expires_at < now() - interval '1 day'"],
+  [
+    'login_throttles',
+    "window_started_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())",
+  ],
+];
 
 /**
  * Deletes rows whose only purpose has passed: seen assertion jtis and revoked access-token
  * ids after their tokens expired, expired refresh tokens and families, and login counters
- * idle for a day. One instance at a time does it (advisory try-lock); at boot and every
- * ten minutes.
+ * idle for a day, and the like. One instance at a time does it (advisory try-lock), at most
+ * SWEEP_BATCH rows per table per run; at boot and every ten minutes.
  */
 @Injectable()
 export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -36,21 +55,12 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
           [LOCKS.sweeper],
         );
         if (!locked) return;
-        await manager.query('DELETE FROM used_assertions WHERE expires_at < now()');
-        await manager.query('DELETE FROM revoked_access_tokens WHERE expires_at < now()');
-        await manager.query('DELETE FROM refresh_tokens WHERE expires_at < now()');
-        await manager.query('DELETE FROM refresh_token_families WHERE expires_at < now()');
-        await manager.query('DELETE FROM sessions WHERE expires_at < now()');
-        await manager.query('DELETE FROM authorization_requests WHERE expires_at < now()');
-        await manager.query('DELETE FROM upstream_sign_ins WHERE expires_at < now()');
-        // Used codes stay a day, so a late replay still revokes what they issued.
-        await manager.query(
-          `DELETE FROM authorization_codes WHERE expires_at < now() - interval '1 day'`,
-        );
-        await manager.query(
-          `DELETE FROM login_throttles WHERE window_started_at < now() - interval '1 day'
-             AND (locked_until IS NULL OR locked_until < now())`,
-        );
+        for (const [table, expired] of EXPIRED) {
+          await manager.query(
+            `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${expired} LIMIT $1))`,
+            [SWEEP_BATCH],
+          );
+        }
       });
     } catch (error) {
       this.logger.warn(

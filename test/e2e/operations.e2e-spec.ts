@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { SWEEP_BATCH } from '../../src/database/expired-rows.sweeper.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('operations endpoints', () => {
@@ -54,17 +55,21 @@ describe('operations endpoints', () => {
 });
 
 describe('housekeeping', () => {
-  it('deletes expired jtis, revocation entries, refresh tokens and idle login counters at boot', async () => {
+  it('deletes expired jtis, revocation entries, refresh tokens and idle login counters at boot, at most SWEEP_BATCH per table', async () => {
     const first = await startTestApp();
     await first.close({ keepData: true });
     const db = new pg.Client({ connectionString: first.database.url });
     await db.connect();
     const client = (await db.query<{ client_id: string }>('SELECT client_id FROM clients LIMIT 1'))
       .rows[0].client_id;
+    // More expired rows than one run deletes: the run is bounded, the rest waits for the next.
     await db.query(
-      `INSERT INTO used_assertions VALUES ($1, 'old', now() - interval '1 minute'), ($1, 'live', now() + interval '1 hour')`,
-      [client],
+      `INSERT INTO used_assertions SELECT $1, 'old-' || n, now() - interval '1 minute' FROM generate_series(1, $2) AS n`,
+      [client, SWEEP_BATCH + 5],
     );
+    await db.query(`INSERT INTO used_assertions VALUES ($1, 'live', now() + interval '1 hour')`, [
+      client,
+    ]);
     await db.query(
       `INSERT INTO revoked_access_tokens VALUES ('old', now() - interval '1 minute'), ('live', now() + interval '1 hour')`,
     );
@@ -89,7 +94,12 @@ describe('housekeeping', () => {
     });
     try {
       const rows = async (sql: string) => (await db.query<Record<string, unknown>>(sql)).rows;
-      expect(await rows('SELECT jti FROM used_assertions')).toEqual([{ jti: 'live' }]);
+      expect(
+        await rows(`SELECT count(*)::int AS n FROM used_assertions WHERE jti LIKE 'old-%'`),
+      ).toEqual([{ n: 5 }]);
+      expect(await rows(`SELECT jti FROM used_assertions WHERE jti NOT LIKE 'old-%'`)).toEqual([
+        { jti: 'live' },
+      ]);
       expect(await rows('SELECT jti FROM revoked_access_tokens')).toEqual([{ jti: 'live' }]);
       expect(await rows('SELECT key FROM login_throttles')).toEqual([{ key: 'ip:live' }]);
       expect(await rows('SELECT id FROM refresh_token_families')).toEqual([]);
