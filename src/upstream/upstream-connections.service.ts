@@ -160,7 +160,7 @@ export class UpstreamConnectionsService {
     );
   }
 
-  seal(name: string, secrets: Record<string, string>): Buffer {
+  private seal(name: string, secrets: Record<string, string>): Buffer {
     return this.encryption.encrypt(Buffer.from(JSON.stringify(secrets)), `upstream:${name}`);
   }
 

@@ -22,15 +22,15 @@ export class UpstreamIdentities {
   async resolve(
     connection: LoadedConnection,
     identity: FeishuUser,
-  ): Promise<{ userId: string; created: boolean }> {
+  ): Promise<{ userId: string; username: string; created: boolean }> {
     const [linked] = await this.dataSource.query<{ user_id: string }[]>(
       'SELECT user_id FROM upstream_identities WHERE connection = $1 AND external_id = $2',
       [connection.name, identity.openId],
     );
     if (linked) {
-      if (!(await this.users.findActive(linked.user_id)))
-        throw new NotLinkedError('this account is disabled');
-      return { userId: linked.user_id, created: false };
+      const user = await this.users.findActive(linked.user_id);
+      if (!user) throw new NotLinkedError('this account is disabled');
+      return { userId: user.id, username: user.username, created: false };
     }
     if (connection.settings.allow_signup !== true) {
       throw new NotLinkedError('this Feishu account is not linked to an account here');
@@ -43,7 +43,7 @@ export class UpstreamIdentities {
     // A password nobody knows: this user signs in through Feishu.
     const user = await this.users.create({ username: base, password: randomToken(32), email });
     await this.link(connection.name, identity, user.id);
-    return { userId: user.id, created: true };
+    return { userId: user.id, username: user.username, created: true };
   }
 
   async link(

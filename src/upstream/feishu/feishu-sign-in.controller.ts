@@ -145,7 +145,7 @@ export class FeishuSignInController implements OnModuleInit {
       verifier,
     );
     const identity = await this.feishu.userInfo(connection, tokens.token);
-    let resolved: { userId: string; created: boolean };
+    let resolved: { userId: string; username: string; created: boolean };
     try {
       resolved = await this.identities.resolve(connection, identity);
     } catch (error) {
@@ -168,16 +168,8 @@ export class FeishuSignInController implements OnModuleInit {
     });
     const pending = signIn.request_id ? await this.requests.find(signIn.request_id) : undefined;
     if (!pending) return found(reply, '/account/consents');
-    const user = await this.sessionUser(resolved.userId);
+    const user = { userId: resolved.userId, username: resolved.username, authTime: new Date() };
     return found(reply, await this.flow.next(pending, user, request.ip));
-  }
-
-  private async sessionUser(userId: string) {
-    const [row] = await this.dataSource.query<{ username: string }[]>(
-      'SELECT username FROM users WHERE id = $1',
-      [userId],
-    );
-    return { userId, username: row?.username ?? '', authTime: new Date() };
   }
 
   private callbackUrl(name: string): string {
