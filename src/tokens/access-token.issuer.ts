@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
 import { randomToken } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
+import { signJwt } from '../keys/jwt-signer.js';
 import { KeysService } from '../keys/keys.service.js';
 
 export interface AccessTokenRequest {
@@ -30,24 +30,21 @@ export class AccessTokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
-    const { kid, alg, privateKey } = this.keys.signingKey();
+  issue(request: AccessTokenRequest): IssuedAccessToken {
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = request.ttl ?? this.config.accessTokenTtl;
     const jti = randomToken(16);
-    const token = await new SignJWT({
+    const token = signJwt(this.keys.signingKey(), 'at+jwt', {
       ...request.claims,
+      iss: this.config.issuer,
+      sub: request.subject,
+      aud: this.config.issuer,
+      iat: now,
+      exp: now + expiresIn,
+      jti,
       client_id: request.clientId,
       scope: request.scopes.join(' '),
-    })
-      .setProtectedHeader({ alg, kid, typ: 'at+jwt' })
-      .setIssuer(this.config.issuer)
-      .setSubject(request.subject)
-      .setAudience(this.config.issuer)
-      .setIssuedAt(now)
-      .setExpirationTime(now + expiresIn)
-      .setJti(jti)
-      .sign(privateKey);
+    });
     return { token, jti, expiresIn, expiresAt: now + expiresIn };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { SignJWT } from 'jose';
 import { AppConfig } from '../config/app-config.js';
+import { signJwt } from '../keys/jwt-signer.js';
 import { KeysService } from '../keys/keys.service.js';
 
 export interface IdTokenRequest {
@@ -18,19 +18,16 @@ export class IdTokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  issue(request: IdTokenRequest): Promise<string> {
-    const { kid, alg, privateKey } = this.keys.signingKey();
+  issue(request: IdTokenRequest): string {
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
+    return signJwt(this.keys.signingKey(), 'JWT', {
+      iss: this.config.issuer,
+      sub: request.userId,
+      aud: request.clientId,
+      iat: now,
+      exp: now + this.config.accessTokenTtl,
       auth_time: Math.floor(request.authTime.getTime() / 1000),
       ...(request.nonce ? { nonce: request.nonce } : {}),
-    })
-      .setProtectedHeader({ alg, kid, typ: 'JWT' })
-      .setIssuer(this.config.issuer)
-      .setSubject(request.userId)
-      .setAudience(request.clientId)
-      .setIssuedAt(now)
-      .setExpirationTime(now + this.config.accessTokenTtl)
-      .sign(privateKey);
+    });
   }
 }

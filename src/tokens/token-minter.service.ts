@@ -50,7 +50,7 @@ export class TokenMinter {
 
   async mintDetailed(request: MintRequest): Promise<Minted> {
     const { client, user, scopes } = request;
-    const access = await this.accessTokens.issue({
+    const access = this.accessTokens.issue({
       subject: user?.id ?? client.clientId,
       clientId: client.clientId,
       scopes,
@@ -76,7 +76,7 @@ export class TokenMinter {
     });
     const idToken =
       request.idToken && user && scopes.includes('openid')
-        ? await this.idTokens.issue({
+        ? this.idTokens.issue({
             userId: user.id,
             clientId: client.clientId,
             ...request.idToken,
