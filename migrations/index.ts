@@ -5,6 +5,7 @@ import { TokenLifecycle1795322182390 } from './1795322182390-TokenLifecycle.js';
 import { AuthorizationCodeFlow1795323492489 } from './1795323492489-AuthorizationCodeFlow.js';
 import { UpstreamConnections1795325595618 } from './1795325595618-UpstreamConnections.js';
 import { FeishuIdentities1795326195651 } from './1795326195651-FeishuIdentities.js';
+import { ChangeNotifications1795500000000 } from './1795500000000-ChangeNotifications.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -13,4 +14,5 @@ export const migrations = [
   AuthorizationCodeFlow1795323492489,
   UpstreamConnections1795325595618,
   FeishuIdentities1795326195651,
+  ChangeNotifications1795500000000,
 ];

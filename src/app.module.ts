@@ -8,6 +8,7 @@ import { ClientsModule } from './clients/clients.module.js';
 import { loggerParams } from './common/logger.options.js';
 import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
+import { ChangeFeedModule } from './database/change-feed.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         AppConfigModule.forRoot(),
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
         DatabaseModule,
+        ChangeFeedModule,
         AuditModule,
         ThrottlerModule.forRootAsync({
           inject: [AppConfig],

@@ -4,6 +4,8 @@ import { Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import type { Page } from '../common/pagination.query.js';
+import { ChangeFeed } from '../database/change-feed.service.js';
+import { ChangedRowsCache } from '../database/changed-rows.cache.js';
 import { parseScope } from '../common/scope.js';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { checkClientMetadata } from './client-metadata.rules.js';
@@ -36,13 +38,21 @@ function normaliseScope(scope: string | undefined): string | undefined {
   return tokens.join(' ');
 }
 
+const CLIENT_CACHE = { ttlMs: 60_000, maxEntries: 10_000 };
+
 /** Registration and administration of client applications. */
 @Injectable()
 export class ClientsService {
+  /** Clients as authentication reads them; shared, so callers must not modify them. */
+  private readonly authenticationCache: ChangedRowsCache<Client>;
+
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly audit: AuditService,
-  ) {}
+    feed: ChangeFeed,
+  ) {
+    this.authenticationCache = new ChangedRowsCache(feed, 'clients', CLIENT_CACHE);
+  }
 
   async create(
     input: CreateClientDto,
@@ -90,13 +100,18 @@ export class ClientsService {
     return client;
   }
 
-  /** The client with its secret digest, for authentication only. */
+  /**
+   * The client with its secret digest, for authentication and token checks only: served from
+   * the cache, which drops a client as soon as any instance changes or disables it.
+   */
   findForAuthentication(clientId: string): Promise<Client | null> {
-    return this.clients
-      .createQueryBuilder('client')
-      .addSelect('client.secretDigest')
-      .where('client.clientId = :clientId', { clientId })
-      .getOne();
+    return this.authenticationCache.get(clientId, () =>
+      this.clients
+        .createQueryBuilder('client')
+        .addSelect('client.secretDigest')
+        .where('client.clientId = :clientId', { clientId })
+        .getOne(),
+    );
   }
 
   /**
@@ -222,6 +237,8 @@ export class ClientsService {
     actor: Actor,
     details: Record<string, unknown> = {},
   ): Promise<void> {
+    // Every change is recorded; this instance need not wait for its own notification.
+    this.authenticationCache.forget(clientId);
     return this.audit.record({
       type,
       clientId,

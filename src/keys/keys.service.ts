@@ -6,6 +6,7 @@ import { DataSource, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { LOCKS, withAdvisoryLock } from '../database/advisory-lock.js';
+import { ChangeFeed } from '../database/change-feed.service.js';
 import { KeyEncryption } from './key-encryption.js';
 import { SigningAlg, SigningKey } from './signing-key.entity.js';
 
@@ -48,7 +49,11 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     @Inject(KeyEncryption) private readonly encryption: KeyEncryption,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
-  ) {}
+    feed: ChangeFeed,
+  ) {
+    // A rotation on another instance reaches this one at once; the timer is the fallback.
+    feed.on('signing_keys', () => void this.reload().catch(() => undefined));
+  }
 
   async onModuleInit(): Promise<void> {
     await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, async () => {

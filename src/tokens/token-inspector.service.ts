@@ -99,7 +99,7 @@ export class TokenInspector {
 
   /** A token of a disabled client or user is as good as revoked. */
   private async partiesActive(clientId: string, userId: string | null): Promise<boolean> {
-    const client = await this.clients.get(clientId).catch(() => undefined);
+    const client = await this.clients.findForAuthentication(clientId);
     if (!client || client.disabled) return false;
     return userId === null || (await this.users.findActive(userId)) !== null;
   }

@@ -5,6 +5,8 @@ import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { parseScope } from '../common/scope.js';
 import type { Page } from '../common/pagination.query.js';
+import { ChangeFeed } from '../database/change-feed.service.js';
+import { ChangedRowsCache } from '../database/changed-rows.cache.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -28,11 +30,17 @@ function isUniqueViolation(error: unknown): boolean {
 
 @Injectable()
 export class UsersService {
+  /** Enabled users by id, for token checks; shared, so callers must not modify them. */
+  private readonly activeCache: ChangedRowsCache<User>;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
-  ) {}
+    feed: ChangeFeed,
+  ) {
+    this.activeCache = new ChangedRowsCache(feed, 'users', { ttlMs: 60_000, maxEntries: 10_000 });
+  }
 
   async create(input: CreateUserDto, actor: Actor = {}): Promise<User> {
     const user = this.users.create({
@@ -67,10 +75,14 @@ export class UsersService {
     return user;
   }
 
-  /** The user if it exists and is enabled; on `manager`'s connection when given. */
+  /**
+   * The user if it exists and is enabled: on `manager`'s connection when given, otherwise
+   * through the cache, which any change to the user's row empties on every instance.
+   */
   findActive(id: string, manager?: EntityManager): Promise<User | null> {
-    const users = manager?.getRepository(User) ?? this.users;
-    return UUID.test(id) ? users.findOneBy({ id, disabled: false }) : Promise.resolve(null);
+    if (!UUID.test(id)) return Promise.resolve(null);
+    if (manager) return manager.getRepository(User).findOneBy({ id, disabled: false });
+    return this.activeCache.get(id, () => this.users.findOneBy({ id, disabled: false }));
   }
 
   /** The user with this username in any letter case. */
@@ -120,6 +132,8 @@ export class UsersService {
     actor: Actor,
     details: Record<string, unknown> = {},
   ): Promise<void> {
+    // Every change is recorded; this instance need not wait for its own notification.
+    this.activeCache.forget(userId);
     return this.audit.record({
       type,
       userId,
