@@ -104,6 +104,11 @@ describe('audit events', () => {
     )!;
     expect(issued).toMatchObject({ client_id: clientId, user_id: userId });
     expect(issued.details).toMatchObject({ scope: 'read' });
+    const issuedToClient = page.body.items.find(
+      (e) => e.type === 'token.issued' && e.details.grant_type === 'client_credentials',
+    )!;
+    expect(issuedToClient).toMatchObject({ client_id: clientId, user_id: null, ip: '127.0.0.1' });
+    expect(issuedToClient.details.jti).toEqual(expect.any(String));
     expect(page.body.items.find((e) => e.type === 'client.created')!.details).toMatchObject({
       actor: t.admin.id,
     });
