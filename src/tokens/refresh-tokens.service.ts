@@ -105,6 +105,52 @@ export class RefreshTokensService {
     throw INVALID();
   }
 
+  /**
+   * The common case of `rotate` in one statement (one round trip, no transaction to hold):
+   * consumes `token` when its family is live, its user enabled and `requiredScopes` within
+   * the grant, and inserts the successor. Undefined when any of that fails — nothing was
+   * changed then, and `rotate` tells why.
+   */
+  async rotateAtOnce(
+    token: string,
+    clientId: string,
+    requiredScopes: string[],
+  ): Promise<{ token: string; grant: RefreshGrant; username: string | null } | undefined> {
+    const successor = randomToken(32);
+    const [row] = await this.dataSource.query<
+      { family_id: string; user_id: string | null; scope: string; username: string | null }[]
+    >(
+      `WITH consumed AS (
+         UPDATE refresh_tokens t SET consumed_at = now()
+           FROM refresh_token_families f
+          WHERE t.digest = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
+            AND f.id = t.family_id AND f.client_id = $2
+            AND f.revoked_at IS NULL AND f.expires_at > now()
+            AND $4::text[] <@ string_to_array(f.scope, ' ')
+            AND (f.user_id IS NULL OR EXISTS (
+                  SELECT 1 FROM users u WHERE u.id = f.user_id AND NOT u.disabled))
+          RETURNING f.id AS family_id, f.user_id, f.scope, f.expires_at),
+       inserted AS (
+         INSERT INTO refresh_tokens (digest, family_id, expires_at)
+         SELECT $3, c.family_id, least(now() + make_interval(secs => $5), c.expires_at)
+           FROM consumed c)
+       SELECT c.family_id, c.user_id, c.scope, u.username
+         FROM consumed c LEFT JOIN users u ON u.id = c.user_id`,
+      [sha256(token), clientId, sha256(successor), requiredScopes, this.config.refreshTokenTtl],
+    );
+    if (!row) return undefined;
+    return {
+      token: successor,
+      grant: {
+        familyId: row.family_id,
+        clientId,
+        userId: row.user_id,
+        scopes: row.scope ? row.scope.split(' ') : [],
+      },
+      username: row.username,
+    };
+  }
+
   /** Revokes the family of `token` if it belongs to `clientId`; false when it does not. */
   async revoke(
     token: string,
