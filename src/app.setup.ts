@@ -1,11 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { CookieSecret } from './authorization/cookie-secret.js';
 import { CorsOrigins } from './clients/cors-origins.service.js';
 import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
+import { installRequestLog } from './common/request-log.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 
 /** Request bodies larger than this are answered 413 before they are parsed. */
@@ -23,6 +24,7 @@ export function createHttpAdapter(): FastifyAdapter {
 /** Everything about the HTTP app that main.ts and the command-line tools share. */
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
+  installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
   const corsOrigins = app.get(CorsOrigins);
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));

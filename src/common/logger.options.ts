@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -40,32 +37,13 @@ export function redactUrl(url: string | undefined): string | undefined {
 
 export function loggerParams(config: AppConfig): Params {
   return {
-    // nestjs-pino's default route pattern matches nothing under Nest 12 on Fastify.
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+    // No per-request middleware: pino-http's child logger and async-local context cost more
+    // than the rest of a token request's bookkeeping. Requests are logged by a Fastify hook
+    // (request-log.hook.ts) that does nothing unless its line will be written.
+    forRoutes: [],
     pinoHttp: {
       level: config.logLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      genReqId: (request: IncomingMessage) => {
-        const given = request.headers['x-request-id'];
-        return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-      },
-      serializers: {
-        req: (request: IncomingMessage & { id?: string }) => ({
-          id: request.id,
-          method: request.method,
-          url: redactUrl(request.url),
-          remoteAddress: request.socket?.remoteAddress,
-          userAgent: request.headers?.['user-agent'],
-        }),
-        res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
-      },
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500
-          ? 'error'
-          : response.statusCode >= 400
-            ? 'warn'
-            : 'info',
-      autoLogging: { ignore: (request) => request.url === '/health' },
     },
   };
 }
