@@ -12,6 +12,12 @@ import { ANY_SCOPE_KEY, PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator.js';
 /** Verified tokens remembered at most; the oldest is forgotten first. */
 const VERIFIED_CACHE_SIZE = 10_000;
 
+interface RouteRequirements {
+  public: boolean;
+  scopes: string[];
+  anyOf: string[];
+}
+
 interface ReplyLike {
   header?: (name: string, value: string) => unknown;
   setHeader?: (name: string, value: string) => unknown;
@@ -51,15 +57,28 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
    */
   private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
 
-  private metadata<T>(key: string, context: ExecutionContext): T | undefined {
-    return this.reflector.getAllAndOverride<T | undefined>(key, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+  /** What each route asks for, read from its decorators once. */
+  private readonly routes = new WeakMap<object, RouteRequirements>();
+
+  private requirements(context: ExecutionContext): RouteRequirements {
+    const handler = context.getHandler();
+    let route = this.routes.get(handler);
+    if (!route) {
+      const read = <T>(key: string) =>
+        this.reflector.getAllAndOverride<T | undefined>(key, [handler, context.getClass()]);
+      route = {
+        public: read<boolean>(PUBLIC_KEY) === true,
+        scopes: read<string[]>(SCOPES_KEY) ?? [],
+        anyOf: read<string[]>(ANY_SCOPE_KEY) ?? [],
+      };
+      this.routes.set(handler, route);
+    }
+    return route;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.metadata<boolean>(PUBLIC_KEY, context)) return true;
+    const route = this.requirements(context);
+    if (route.public) return true;
     try {
       const request = context
         .switchToHttp()
@@ -75,17 +94,16 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
       const principal = request.user;
       if (this.introspector.enabled)
         await this.assertActive(principal, request.headers.authorization ?? '');
-      const required = this.metadata<string[]>(SCOPES_KEY, context) ?? [];
-      const missing = required.filter((scope) => !principal.scopes.includes(scope));
+      const missing = route.scopes.filter((scope) => !principal.scopes.includes(scope));
       if (missing.length > 0) {
         throw new BearerError(
           'insufficient_scope',
           `the access token lacks the scope ${missing.join(' ')}`,
           403,
-          required.join(' '),
+          route.scopes.join(' '),
         );
       }
-      const anyOf = this.metadata<string[]>(ANY_SCOPE_KEY, context) ?? [];
+      const { anyOf } = route;
       if (anyOf.length > 0 && !anyOf.some((scope) => principal.scopes.includes(scope))) {
         throw new BearerError(
           'insufficient_scope',
