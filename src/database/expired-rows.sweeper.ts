@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { LOCKS } from './advisory-lock.js';
 
 const INTERVAL_MS = 10 * 60 * 1000;
+/** The next run comes this soon while a table still had a full batch to delete. */
+const BACKLOG_INTERVAL_MS = 10 * 1000;
 /** Rows deleted per table per run at most, so one run never becomes a long, heavy statement. */
 export const SWEEP_BATCH = 10_000;
 
@@ -28,7 +30,8 @@ const EXPIRED: [string, string][] = [
  * Deletes rows whose only purpose has passed: seen assertion jtis and revoked access-token
  * ids after their tokens expired, expired refresh tokens and families, and login counters
  * idle for a day, and the like. One instance at a time does it (advisory try-lock), at most
- * SWEEP_BATCH rows per table per run; at boot and every ten minutes.
+ * SWEEP_BATCH rows per table per run; at boot and every ten minutes, or every ten seconds
+ * while a backlog remains.
  */
 @Injectable()
 export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -37,35 +40,52 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  private stopped = false;
+
   async onApplicationBootstrap(): Promise<void> {
-    await this.sweep();
-    this.timer = setInterval(() => void this.sweep(), INTERVAL_MS);
-    this.timer.unref();
+    this.schedule(await this.sweep());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.stopped = true;
+    clearTimeout(this.timer);
   }
 
-  async sweep(): Promise<void> {
+  /** Each run stays bounded; a backlog is worked off by running more often, not longer. */
+  private schedule(backlog: boolean): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(
+      () => void this.sweep().then((more) => this.schedule(more)),
+      backlog ? BACKLOG_INTERVAL_MS : INTERVAL_MS,
+    );
+    this.timer.unref();
+  }
+
+  /** One run; true when some table had more expired rows than one batch. */
+  async sweep(): Promise<boolean> {
     try {
-      await this.dataSource.transaction(async (manager) => {
+      return await this.dataSource.transaction(async (manager) => {
         const [{ locked }] = await manager.query<{ locked: boolean }[]>(
           'SELECT pg_try_advisory_xact_lock($1) AS locked',
           [LOCKS.sweeper],
         );
-        if (!locked) return;
+        if (!locked) return false;
+        let backlog = false;
         for (const [table, expired] of EXPIRED) {
-          await manager.query(
+          // A bare DELETE answers [rows, count].
+          const [, deleted] = await manager.query<[unknown[], number]>(
             `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${expired} LIMIT $1))`,
             [SWEEP_BATCH],
           );
+          if (deleted >= SWEEP_BATCH) backlog = true;
         }
+        return backlog;
       });
     } catch (error) {
       this.logger.warn(
         `sweeping expired rows failed: ${error instanceof Error ? error.message : String(error)}`,
       );
+      return false;
     }
   }
 }
