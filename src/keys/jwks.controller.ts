@@ -9,9 +9,10 @@ export class JwksController {
 
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=60')
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ description: 'The public keys that verify this server’s tokens (RFC 7517).' })
-  jwks() {
-    // Re-read at most once a second, so a rotation made elsewhere shows at once.
-    return this.keys.freshJwks();
+  jwks(): Promise<string> {
+    // Serialized once per key change: this endpoint is polled by every resource server.
+    return this.keys.freshJwksJson();
   }
 }

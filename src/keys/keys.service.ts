@@ -40,6 +40,7 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   private active?: ActiveSigningKey;
   private published: PublicJwk[] = [];
   private keySet?: ReturnType<typeof createLocalJWKSet>;
+  private jwksJson?: { source: PublicJwk[]; json: string };
   private loadedAt = 0;
   private timer?: NodeJS.Timeout;
 
@@ -49,7 +50,7 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     @Inject(KeyEncryption) private readonly encryption: KeyEncryption,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
-    feed: ChangeFeed,
+    private readonly feed: ChangeFeed,
   ) {
     // A rotation on another instance reaches this one at once; the timer is the fallback.
     feed.on('signing_keys', () => void this.reload().catch(() => undefined));
@@ -80,10 +81,22 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     return { keys: this.published };
   }
 
-  /** The published keys, re-read from the database when asked about a kid we lack. */
+  /**
+   * The published keys as they are now: the change feed reloads them when any instance
+   * rotates; without it, they are re-read when older than a second.
+   */
   async freshJwks(): Promise<{ keys: PublicJwk[] }> {
-    if (Date.now() - this.loadedAt > 1000) await this.reload();
+    if (!this.feed.live && Date.now() - this.loadedAt > 1000) await this.reload();
     return this.jwks();
+  }
+
+  /** freshJwks() serialized once per change, for the JWKS endpoint. */
+  async freshJwksJson(): Promise<string> {
+    const jwks = await this.freshJwks();
+    if (this.jwksJson?.source !== jwks.keys) {
+      this.jwksJson = { source: jwks.keys, json: JSON.stringify(jwks) };
+    }
+    return this.jwksJson.json;
   }
 
   /** A jose key set over the published keys, for verifying our own tokens. */
