@@ -13,6 +13,8 @@ export interface AccessTokenRequest {
   ttl?: number;
   /** Further claims, such as `username` or `session_name`. */
   claims?: Record<string, unknown>;
+  /** The token id, when the caller had to know it beforehand (a fresh one otherwise). */
+  jti?: string;
 }
 
 export interface IssuedAccessToken {
@@ -33,7 +35,7 @@ export class AccessTokenIssuer {
   issue(request: AccessTokenRequest): IssuedAccessToken {
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = request.ttl ?? this.config.accessTokenTtl;
-    const jti = randomToken(16);
+    const jti = request.jti ?? randomToken(16);
     const token = signJwt(this.keys.signingKey(), 'at+jwt', {
       ...request.claims,
       iss: this.config.issuer,

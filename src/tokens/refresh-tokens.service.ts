@@ -106,15 +106,17 @@ export class RefreshTokensService {
   }
 
   /**
-   * The common case of `rotate` in one statement (one round trip, no transaction to hold):
-   * consumes `token` when its family is live, its user enabled and `requiredScopes` within
-   * the grant, and inserts the successor. Undefined when any of that fails — nothing was
-   * changed then, and `rotate` tells why.
+   * The common case of `rotate` in one statement (one round trip, one commit, no transaction
+   * held open): consumes `token` when its family is live, its user enabled and the requested
+   * scopes within the grant, inserts the successor, and writes the `refresh.rotated` audit row
+   * for the access token `audit.jti` — all or nothing. Undefined when any check fails:
+   * nothing was changed then, and `rotate` tells why.
    */
   async rotateAtOnce(
     token: string,
     clientId: string,
-    requiredScopes: string[],
+    scope: { requested: string[] | undefined; clientScopes: string[] },
+    audit: { jti: string; ip?: string },
   ): Promise<{ token: string; grant: RefreshGrant; username: string | null } | undefined> {
     const successor = randomToken(32);
     const [row] = await this.dataSource.query<
@@ -126,17 +128,36 @@ export class RefreshTokensService {
           WHERE t.digest = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
             AND f.id = t.family_id AND f.client_id = $2
             AND f.revoked_at IS NULL AND f.expires_at > now()
-            AND $4::text[] <@ string_to_array(f.scope, ' ')
+            AND coalesce($4::text[], '{}') <@ string_to_array(f.scope, ' ')
             AND (f.user_id IS NULL OR EXISTS (
                   SELECT 1 FROM users u WHERE u.id = f.user_id AND NOT u.disabled))
           RETURNING f.id AS family_id, f.user_id, f.scope, f.expires_at),
        inserted AS (
          INSERT INTO refresh_tokens (digest, family_id, expires_at)
          SELECT $3, c.family_id, least(now() + make_interval(secs => $5), c.expires_at)
+           FROM consumed c),
+       audited AS (
+         INSERT INTO audit_events (type, client_id, user_id, ip, details)
+         SELECT 'refresh.rotated', $2, c.user_id, $8, jsonb_build_object(
+                  'grant_type', 'refresh_token', 'jti', $7::text, 'family_id', c.family_id,
+                  -- The scope granted: as requested, or what the grant and client share.
+                  'scope', coalesce(array_to_string($4::text[], ' '), (
+                    SELECT coalesce(string_agg(s, ' ' ORDER BY n), '')
+                      FROM unnest(string_to_array(c.scope, ' ')) WITH ORDINALITY AS g(s, n)
+                     WHERE s = ANY($6::text[]))))
            FROM consumed c)
        SELECT c.family_id, c.user_id, c.scope, u.username
          FROM consumed c LEFT JOIN users u ON u.id = c.user_id`,
-      [sha256(token), clientId, sha256(successor), requiredScopes, this.config.refreshTokenTtl],
+      [
+        sha256(token),
+        clientId,
+        sha256(successor),
+        scope.requested ?? null,
+        this.config.refreshTokenTtl,
+        scope.clientScopes,
+        audit.jti,
+        audit.ip ?? null,
+      ],
     );
     if (!row) return undefined;
     return {

@@ -21,6 +21,11 @@ export interface MintRequest {
   /** An OpenID Connect ID token, when the grant has the `openid` scope and a user. */
   idToken?: { authTime: Date; nonce: string | null };
   ip?: string;
+  /**
+   * The access token's id and that its audit row is already written, when the grant wrote
+   * it in the same statement as the change it records.
+   */
+  audited?: { jti: string };
 }
 
 /** What a mint produced, for grants that must be able to revoke it later. */
@@ -55,6 +60,7 @@ export class TokenMinter {
       clientId: client.clientId,
       scopes,
       ttl: request.ttl,
+      jti: request.audited?.jti,
       claims: { ...request.claims, ...(user ? { username: user.username } : {}) },
     });
     let refresh = request.refresh === 'new' ? undefined : request.refresh;
@@ -62,18 +68,19 @@ export class TokenMinter {
       refresh = await this.refreshTokens.start(client.clientId, user?.id ?? null, scopes);
     }
     const rotated = request.refresh !== undefined && request.refresh !== 'new';
-    await this.audit.record({
-      type: rotated ? 'refresh.rotated' : 'token.issued',
-      clientId: client.clientId,
-      userId: user?.id,
-      ip: request.ip,
-      details: {
-        grant_type: request.grantType,
-        scope: scopes.join(' '),
-        jti: access.jti,
-        ...(refresh ? { family_id: refresh.familyId } : {}),
-      },
-    });
+    if (!request.audited)
+      await this.audit.record({
+        type: rotated ? 'refresh.rotated' : 'token.issued',
+        clientId: client.clientId,
+        userId: user?.id,
+        ip: request.ip,
+        details: {
+          grant_type: request.grantType,
+          scope: scopes.join(' '),
+          jti: access.jti,
+          ...(refresh ? { family_id: refresh.familyId } : {}),
+        },
+      });
     const idToken =
       request.idToken && user && scopes.includes('openid')
         ? this.idTokens.issue({

@@ -1,5 +1,5 @@
 import type { Credentials } from '../support/http-client.js';
-import { adminAuth, createUser, registerClient, token } from '../support/flows.js';
+import { adminAuth, claimsOf, createUser, registerClient, token } from '../support/flows.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 type AuditView = {
@@ -20,6 +20,7 @@ describe('audit events', () => {
   let clientId: string;
   let userId: string;
   let startedAt: string;
+  let refreshedJti: string;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -62,6 +63,7 @@ describe('audit events', () => {
       auth,
     );
     secrets.push(refreshed.body.access_token!, refreshed.body.refresh_token!);
+    refreshedJti = claimsOf(refreshed.body.access_token!).jti as string;
     await token(t, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token! }, auth); // reuse
     const cc = await token(t, { grant_type: 'client_credentials' }, auth);
     secrets.push(cc.body.access_token!);
@@ -104,6 +106,15 @@ describe('audit events', () => {
     )!;
     expect(issued).toMatchObject({ client_id: clientId, user_id: userId });
     expect(issued.details).toMatchObject({ scope: 'read' });
+    // Written in the rotation's own statement: the access token it answered, and the family.
+    const rotated = page.body.items.find((e) => e.type === 'refresh.rotated')!;
+    expect(rotated).toMatchObject({ client_id: clientId, user_id: userId, ip: '127.0.0.1' });
+    expect(rotated.details).toEqual({
+      grant_type: 'refresh_token',
+      scope: 'read',
+      jti: refreshedJti,
+      family_id: expect.any(String),
+    });
     const issuedToClient = page.body.items.find(
       (e) => e.type === 'token.issued' && e.details.grant_type === 'client_credentials',
     )!;

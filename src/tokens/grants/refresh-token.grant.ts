@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { isSubset, parseScope } from '../../common/scope.js';
+import { randomToken } from '../../common/secrets.js';
 import type { User } from '../../users/user.entity.js';
 import { UsersService } from '../../users/users.service.js';
 import { RefreshTokensService } from '../refresh-tokens.service.js';
@@ -45,14 +46,16 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
 
   async issue(request: RefreshRequest, client: Client): Promise<TokenResponse> {
     const requested =
-      request.requestedScope === undefined ? [] : parseScope(request.requestedScope)!;
+      request.requestedScope === undefined ? undefined : parseScope(request.requestedScope)!;
     // The usual request rotates in one statement; anything it refuses takes the full path,
     // which finds the reason (and detects reuse).
-    if (isSubset(requested, client.scopes)) {
+    if (!requested || isSubset(requested, client.scopes)) {
+      const jti = randomToken(16);
       const rotated = await this.refreshTokens.rotateAtOnce(
         request.refreshToken,
         client.clientId,
-        requested,
+        { requested, clientScopes: client.scopes },
+        { jti, ip: request.ip },
       );
       if (rotated) {
         const { grant, username } = rotated;
@@ -64,6 +67,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
           scopes: grantedScope(request.requestedScope, allowed),
           refresh: { token: rotated.token, familyId: grant.familyId },
           ip: request.ip,
+          audited: { jti },
         });
       }
     }
