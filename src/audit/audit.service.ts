@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource, Repository } from 'typeorm';
 import type { Page } from '../common/pagination.query.js';
 import { AuditEvent, type AuditEventType } from './audit-event.entity.js';
@@ -30,7 +31,7 @@ export interface Actor {
 /** Events per statement at most. */
 const MAX_BATCH = 500;
 /** Batches being written at once: a slow commit must not stall every request behind it. */
-const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT = 2;
 
 interface Pending {
   row: [Date, string, string | null, string | null, string | null, string];
@@ -95,7 +96,10 @@ export class AuditService {
 
   private async insert(batch: Pending[]): Promise<void> {
     const columns = batch[0].row.map((_, index) => batch.map((pending) => pending.row[index]));
-    await this.dataSource.query(INSERT_BATCH, columns);
+    // Straight on the driver's pool, as a named statement: parsed once per connection.
+    const pool = (this.dataSource.driver as unknown as { master?: pg.Pool }).master;
+    if (pool) await pool.query({ name: 'audit-insert-batch', text: INSERT_BATCH, values: columns });
+    else await this.dataSource.query(INSERT_BATCH, columns);
   }
 
   /** Newest first. */
