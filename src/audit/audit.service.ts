@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type pg from 'pg';
 import { DataSource, Repository } from 'typeorm';
 import type { Page } from '../common/pagination.query.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { AuditEvent, type AuditEventType } from './audit-event.entity.js';
 
 export interface AuditRecord {
@@ -96,10 +96,7 @@ export class AuditService {
 
   private async insert(batch: Pending[]): Promise<void> {
     const columns = batch[0].row.map((_, index) => batch.map((pending) => pending.row[index]));
-    // Straight on the driver's pool, as a named statement: parsed once per connection.
-    const pool = (this.dataSource.driver as unknown as { master?: pg.Pool }).master;
-    if (pool) await pool.query({ name: 'audit-insert-batch', text: INSERT_BATCH, values: columns });
-    else await this.dataSource.query(INSERT_BATCH, columns);
+    await preparedQuery(this.dataSource, 'audit-insert-batch', INSERT_BATCH, columns);
   }
 
   /** Newest first. */

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
+import { preparedQuery } from '../database/prepared-query.js';
 
 /** What a refresh token stands for. */
 export interface RefreshGrant {
@@ -20,6 +21,37 @@ export interface RefreshTokenState extends RefreshGrant {
   issuedAt: Date;
   expiresAt: Date;
 }
+
+/**
+ * rotateAtOnce's statement. The family is reached by its primary key and the user by theirs,
+ * whatever the statistics say, so the cost never grows with a client's families or users.
+ */
+const ROTATE_AT_ONCE = `
+  WITH consumed AS (
+    UPDATE refresh_tokens t SET consumed_at = now()
+      FROM refresh_token_families f LEFT JOIN users u ON u.id = f.user_id
+     WHERE t.digest = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
+       AND f.id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)
+       AND f.id = t.family_id AND f.client_id = $2
+       AND f.revoked_at IS NULL AND f.expires_at > now()
+       AND coalesce($4::text[], '{}') <@ string_to_array(f.scope, ' ')
+       AND (f.user_id IS NULL OR NOT u.disabled)
+     RETURNING f.id AS family_id, f.user_id, f.scope, f.expires_at, u.username),
+  inserted AS (
+    INSERT INTO refresh_tokens (digest, family_id, expires_at)
+    SELECT $3, c.family_id, least(now() + make_interval(secs => $5), c.expires_at)
+      FROM consumed c),
+  audited AS (
+    INSERT INTO audit_events (type, client_id, user_id, ip, details)
+    SELECT 'refresh.rotated', $2, c.user_id, $8, jsonb_build_object(
+             'grant_type', 'refresh_token', 'jti', $7::text, 'family_id', c.family_id,
+             -- The scope granted: as requested, or what the grant and the client share.
+             'scope', coalesce(array_to_string($4::text[], ' '), (
+               SELECT coalesce(string_agg(s, ' ' ORDER BY n), '')
+                 FROM unnest(string_to_array(c.scope, ' ')) WITH ORDINALITY AS g(s, n)
+                WHERE s = ANY($6::text[]))))
+      FROM consumed c)
+  SELECT family_id, user_id, scope, username FROM consumed`;
 
 const INVALID = () =>
   new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
@@ -37,21 +69,32 @@ export class RefreshTokensService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Starts a family for a new grant and returns its first token. */
+  /** Starts a family for a new grant and returns its first token, in one statement. */
   async start(
     clientId: string,
     userId: string | null,
     scopes: string[],
   ): Promise<{ token: string; familyId: string }> {
-    return this.dataSource.transaction(async (manager) => {
-      const [family] = await manager.query<{ id: string }[]>(
-        `INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id`,
-        [clientId, userId, scopes.join(' '), this.config.refreshTokenAbsoluteTtl],
-      );
-      const token = await this.insertToken(manager.queryRunner!, family.id);
-      return { token, familyId: family.id };
-    });
+    const token = randomToken(32);
+    const [row] = await preparedQuery<{ family_id: string }>(
+      this.dataSource,
+      'refresh-family-start',
+      `WITH family AS (
+         INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id, expires_at)
+       INSERT INTO refresh_tokens (digest, family_id, expires_at)
+       SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family
+       RETURNING family_id`,
+      [
+        clientId,
+        userId,
+        scopes.join(' '),
+        this.config.refreshTokenAbsoluteTtl,
+        sha256(token),
+        this.config.refreshTokenTtl,
+      ],
+    );
+    return { token, familyId: row.family_id };
   }
 
   /**
@@ -119,46 +162,21 @@ export class RefreshTokensService {
     audit: { jti: string; ip?: string },
   ): Promise<{ token: string; grant: RefreshGrant; username: string | null } | undefined> {
     const successor = randomToken(32);
-    const [row] = await this.dataSource.query<
-      { family_id: string; user_id: string | null; scope: string; username: string | null }[]
-    >(
-      `WITH consumed AS (
-         UPDATE refresh_tokens t SET consumed_at = now()
-           FROM refresh_token_families f
-          WHERE t.digest = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
-            AND f.id = t.family_id AND f.client_id = $2
-            AND f.revoked_at IS NULL AND f.expires_at > now()
-            AND coalesce($4::text[], '{}') <@ string_to_array(f.scope, ' ')
-            AND (f.user_id IS NULL OR EXISTS (
-                  SELECT 1 FROM users u WHERE u.id = f.user_id AND NOT u.disabled))
-          RETURNING f.id AS family_id, f.user_id, f.scope, f.expires_at),
-       inserted AS (
-         INSERT INTO refresh_tokens (digest, family_id, expires_at)
-         SELECT $3, c.family_id, least(now() + make_interval(secs => $5), c.expires_at)
-           FROM consumed c),
-       audited AS (
-         INSERT INTO audit_events (type, client_id, user_id, ip, details)
-         SELECT 'refresh.rotated', $2, c.user_id, $8, jsonb_build_object(
-                  'grant_type', 'refresh_token', 'jti', $7::text, 'family_id', c.family_id,
-                  -- The scope granted: as requested, or what the grant and client share.
-                  'scope', coalesce(array_to_string($4::text[], ' '), (
-                    SELECT coalesce(string_agg(s, ' ' ORDER BY n), '')
-                      FROM unnest(string_to_array(c.scope, ' ')) WITH ORDINALITY AS g(s, n)
-                     WHERE s = ANY($6::text[]))))
-           FROM consumed c)
-       SELECT c.family_id, c.user_id, c.scope, u.username
-         FROM consumed c LEFT JOIN users u ON u.id = c.user_id`,
-      [
-        sha256(token),
-        clientId,
-        sha256(successor),
-        scope.requested ?? null,
-        this.config.refreshTokenTtl,
-        scope.clientScopes,
-        audit.jti,
-        audit.ip ?? null,
-      ],
-    );
+    const [row] = await preparedQuery<{
+      family_id: string;
+      user_id: string | null;
+      scope: string;
+      username: string | null;
+    }>(this.dataSource, 'refresh-rotate-at-once', ROTATE_AT_ONCE, [
+      sha256(token),
+      clientId,
+      sha256(successor),
+      scope.requested ?? null,
+      this.config.refreshTokenTtl,
+      scope.clientScopes,
+      audit.jti,
+      audit.ip ?? null,
+    ]);
     if (!row) return undefined;
     return {
       token: successor,
