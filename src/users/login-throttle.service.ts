@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { preparedQuery } from '../database/prepared-query.js';
 
 const accountKey = (username: string) => `account:${username.toLowerCase()}`;
 const ipKey = (ip: string) => `ip:${ip}`;
@@ -23,7 +24,9 @@ export class LoginThrottleService {
 
   /** Throws 429 when the account or the address is locked. */
   async assertNotLocked(username: string, ip: string): Promise<void> {
-    const rows = await this.dataSource.query<{ key: string; seconds: number }[]>(
+    const rows = await preparedQuery<{ key: string; seconds: number }>(
+      this.dataSource,
+      'login-throttle-locks',
       `SELECT key, ceil(extract(epoch FROM locked_until - now()))::int AS seconds
          FROM login_throttles WHERE key = ANY($1) AND locked_until > now()`,
       [[accountKey(username), ipKey(ip)]],
@@ -77,8 +80,11 @@ export class LoginThrottleService {
   }
 
   async recordSuccess(username: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM login_throttles WHERE key = $1', [
-      accountKey(username),
-    ]);
+    await preparedQuery(
+      this.dataSource,
+      'login-throttle-clear',
+      'DELETE FROM login_throttles WHERE key = $1',
+      [accountKey(username)],
+    );
   }
 }
