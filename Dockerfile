@@ -18,4 +18,5 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
-CMD ["node", "dist/src/main.js"]
+# A smaller young generation: 20 MB less resident memory for a few more, cheap scavenges.
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]
