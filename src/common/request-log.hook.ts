@@ -18,16 +18,15 @@ export function installRequestLog(fastify: FastifyInstance, logger: Logger): voi
     const level = levelOf(reply);
     if (logger.isLevelEnabled(level) && !(level === 'debug' && request.url === '/health')) {
       const given = request.headers['x-request-id'];
+      // Flat fields: pino-http's req/res serializers expect node's request and response.
       logger[level](
         {
-          req: {
-            id: typeof given === 'string' && REQUEST_ID.test(given) ? given : request.id,
-            method: request.method,
-            url: redactUrl(request.url),
-            remoteAddress: request.ip,
-            userAgent: request.headers['user-agent'],
-          },
-          res: { statusCode: reply.statusCode },
+          requestId: typeof given === 'string' && REQUEST_ID.test(given) ? given : request.id,
+          method: request.method,
+          url: redactUrl(request.url),
+          remoteAddress: request.ip,
+          userAgent: request.headers['user-agent'],
+          statusCode: reply.statusCode,
           responseTime: Math.round(reply.elapsedTime * 10) / 10,
         },
         'request completed',

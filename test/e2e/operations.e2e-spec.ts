@@ -119,3 +119,53 @@ describe('housekeeping', () => {
     }
   });
 });
+
+describe('request log', () => {
+  type Line = { level: number; msg: string; url?: string; statusCode?: number };
+  const requestLines = (t: TestApp) =>
+    t.server
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Line)
+      .filter((line) => line.msg === 'request completed');
+
+  async function exercise(logLevel: string): Promise<{ lines: Line[]; secret: string }> {
+    const t = await startTestApp({ env: { LOG_LEVEL: logLevel } });
+    try {
+      const ok = await t.http.form(
+        '/oauth/token',
+        { grant_type: 'client_credentials', scope: 'admin' },
+        { basic: [t.admin.id, t.admin.secret] },
+      );
+      expect(ok.status).toBe(200);
+      const refused = await t.http.form(
+        '/oauth/token?code=query-secret',
+        { grant_type: 'client_credentials' },
+        { basic: [t.admin.id, 'wrong'] },
+      );
+      expect(refused.status).toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // let the lines flush
+      return { lines: requestLines(t), secret: t.admin.secret };
+    } finally {
+      await t.close();
+    }
+  }
+
+  it('at info: refusals at warn with secrets redacted, successes not logged', async () => {
+    const { lines, secret } = await exercise('info');
+    expect(lines.map((line) => [line.level, line.statusCode])).toEqual([[40, 401]]);
+    expect(lines[0].url).toBe('/oauth/token?code=[redacted]');
+    expect(JSON.stringify(lines)).not.toContain(secret);
+  });
+
+  it('at debug: successes too', async () => {
+    const { lines } = await exercise('debug');
+    expect(lines.map((line) => [line.level, line.statusCode])).toEqual(
+      expect.arrayContaining([
+        [20, 200],
+        [40, 401],
+      ]),
+    );
+  });
+});
