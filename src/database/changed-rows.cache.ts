@@ -27,10 +27,7 @@ export class ChangedRowsCache<V> {
       if (key === '*' || options.wholeTable) this.clear();
       else this.forget(key);
     });
-    feed.onReset(() => {
-      this.generation++;
-      this.entries.clear();
-    });
+    feed.onReset(() => this.clear());
   }
 
   /** The cached value of `key`, or what `load` answers (kept unless undefined or null). */
