@@ -9,6 +9,7 @@ import {
   token,
   type Registered,
 } from '../support/flows.js';
+import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
 
@@ -24,18 +25,9 @@ const ADMIN_SECRET = randomBytes(32).toString('base64url');
 const PASSWORD = 'correct horse battery staple';
 const BOUND_MS = 3000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Repeats `probe` until it answers `expected` or BOUND_MS pass; returns the last answer. */
-async function within<T>(probe: () => Promise<T>, expected: T): Promise<T> {
-  const deadline = Date.now() + BOUND_MS;
-  let value = await probe();
-  while (value !== expected && Date.now() < deadline) {
-    await sleep(50);
-    value = await probe();
-  }
-  return value;
-}
+const within = <T>(probe: () => Promise<T>, expected: T): Promise<T> =>
+  pollUntil(probe, (value) => value === expected, { timeoutMs: BOUND_MS, intervalMs: 50 });
 
 describe('caches stay coherent across instances', () => {
   let a: TestApp;

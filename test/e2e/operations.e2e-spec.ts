@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { SWEEP_BATCH } from '../../src/database/expired-rows.sweeper.js';
+import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('operations endpoints', () => {
@@ -105,12 +106,11 @@ describe('housekeeping', () => {
       expect(await rows('SELECT id FROM refresh_token_families')).toEqual([]);
       expect(await rows('SELECT family_id FROM refresh_tokens')).toEqual([]);
       // A backlog brings the next bounded run forward (ten seconds instead of ten minutes).
-      const deadline = Date.now() + 20_000;
-      let left = await rows(`SELECT jti FROM used_assertions WHERE jti LIKE 'old-%'`);
-      while (left.length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        left = await rows(`SELECT jti FROM used_assertions WHERE jti LIKE 'old-%'`);
-      }
+      const left = await pollUntil(
+        () => rows(`SELECT jti FROM used_assertions WHERE jti LIKE 'old-%'`),
+        (found) => found.length === 0,
+        { timeoutMs: 20_000, intervalMs: 500 },
+      );
       expect(left).toEqual([]);
       expect(await rows(`SELECT jti FROM used_assertions`)).toEqual([{ jti: 'live' }]);
     } finally {

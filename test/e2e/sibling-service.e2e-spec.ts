@@ -10,6 +10,7 @@ import {
   token,
   type Registered,
 } from '../support/flows.js';
+import { pollUntil } from '../support/poll.js';
 import { activeSigningKey } from '../support/server-keys.js';
 import { SIBLING_MAIN, startServer, type ServerProcess } from '../support/server-process.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -181,12 +182,11 @@ describe('a sibling service guarded by the resource-server library', () => {
     await t.http.request('POST', '/admin/keys/rotate', { auth: admin });
     const after = await clientToken(reader);
     // The sibling refetches the JWKS for the unknown kid (at most once per 2 s by default).
-    const deadline = Date.now() + 5_000;
-    let status = 0;
-    while (Date.now() < deadline && status !== 200) {
-      status = (await api.get('/notes', { bearer: after })).status;
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const status = await pollUntil(
+      async () => (await api.get('/notes', { bearer: after })).status,
+      (answer) => answer === 200,
+      { timeoutMs: 5_000, intervalMs: 500 },
+    );
     expect(status).toBe(200);
     expect((await api.get('/notes', { bearer: before })).status).toBe(200);
   }, 30_000);

@@ -13,6 +13,7 @@ import {
   type Registered,
   type TokenBody,
 } from '../support/flows.js';
+import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
 
@@ -99,15 +100,8 @@ const refresh = (t: TestApp, refreshToken: string, auth: Credentials) =>
 const brief = (res: HttpResponse<TokenBody>) => `${res.status} ${res.text}`;
 
 /** Reads `query` until `done` holds or ~3 s pass (audit rows may be written in batches). */
-async function poll<T>(query: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 3000;
-  let value = await query();
-  while (!done(value) && Date.now() < deadline) {
-    await sleep(100);
-    value = await query();
-  }
-  return value;
-}
+const poll = <T>(query: () => Promise<T>, done: (value: T) => boolean): Promise<T> =>
+  pollUntil(query, done, { timeoutMs: 3000, intervalMs: 100 });
 
 describe('two instances on one database, under concurrent load', () => {
   let a: TestApp;
