@@ -38,8 +38,6 @@ function normaliseScope(scope: string | undefined): string | undefined {
   return tokens.join(' ');
 }
 
-const CLIENT_CACHE = { ttlMs: 60_000, maxEntries: 10_000 };
-
 /** Registration and administration of client applications. */
 @Injectable()
 export class ClientsService {
@@ -51,7 +49,7 @@ export class ClientsService {
     private readonly audit: AuditService,
     feed: ChangeFeed,
   ) {
-    this.authenticationCache = new ChangedRowsCache(feed, 'clients', CLIENT_CACHE);
+    this.authenticationCache = new ChangedRowsCache(feed, 'clients', { maxEntries: 10_000 });
   }
 
   async create(

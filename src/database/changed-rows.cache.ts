@@ -4,8 +4,11 @@ import type { ChangeFeed } from './change-feed.service.js';
  * A bounded in-process cache of rows of one table, correct across instances: an entry goes
  * when the ChangeFeed announces its row changed, everything goes when the feed may have
  * missed something, and nothing is served while the feed is down. A load that raced with a
- * change is not kept. `ttlMs` caps the age of any entry all the same.
+ * change is not kept. `ttlMs` (ROW_TTL_MS unless given) caps the age of any entry all the same.
  */
+/** How long a cached row may be served at most, whatever the feed says. */
+export const ROW_TTL_MS = 60_000;
+
 export class ChangedRowsCache<V> {
   private readonly entries = new Map<string, { value: V; expires: number }>();
   /** Bumped on every invalidation, so a load that overlapped one is not cached. */
@@ -15,7 +18,7 @@ export class ChangedRowsCache<V> {
     private readonly feed: ChangeFeed,
     table: string,
     private readonly options: {
-      ttlMs: number;
+      ttlMs?: number;
       maxEntries: number;
       /** Entries derived from the whole table (not keyed by its rows): any change drops all. */
       wholeTable?: boolean;
@@ -43,7 +46,10 @@ export class ChangedRowsCache<V> {
         // Oldest first: Map iterates in insertion order.
         this.entries.delete(this.entries.keys().next().value!);
       }
-      const ttl = Math.min(this.options.ttlMs, this.options.ttlOf?.(value) ?? Infinity);
+      const ttl = Math.min(
+        this.options.ttlMs ?? ROW_TTL_MS,
+        this.options.ttlOf?.(value) ?? Infinity,
+      );
       this.entries.set(key, { value, expires: Date.now() + ttl });
     }
     return value;

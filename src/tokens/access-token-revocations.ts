@@ -15,7 +15,6 @@ export class AccessTokenRevocations {
     feed: ChangeFeed,
   ) {
     this.answers = new ChangedRowsCache(feed, 'revoked_access_tokens', {
-      ttlMs: 60_000,
       maxEntries: 20_000,
     });
   }

@@ -41,7 +41,7 @@ export class UsersService {
     private readonly audit: AuditService,
     feed: ChangeFeed,
   ) {
-    this.activeCache = new ChangedRowsCache(feed, 'users', { ttlMs: 60_000, maxEntries: 10_000 });
+    this.activeCache = new ChangedRowsCache(feed, 'users', { maxEntries: 10_000 });
   }
 
   async create(input: CreateUserDto, actor: Actor = {}): Promise<User> {
