@@ -232,18 +232,45 @@ export function descendantsOf(pid: number): number[] {
 }
 
 /**
- * Lets the descendants of a pinned server (an embedded PostgreSQL: postmaster and its backends)
- * run on every core again: they inherit the server's pin, and the database is not part of it.
- * New backends fork from the postmaster, so they inherit its (unpinned) affinity. Answers how
- * many processes were unpinned.
+ * Moves the descendants of a pinned server (an embedded PostgreSQL: postmaster and its backends)
+ * to `cores` (a taskset list such as "1" or "0-1"): they inherit the server's pin, and the
+ * database is not part of the server. Backends forked later inherit the postmaster's affinity.
+ * Answers how many processes were moved.
  */
-export function unpinDescendants(pid: number): number {
+export function pinDescendants(pid: number, cores: string): number {
   if (!hasTaskset) return 0;
-  const allCores = `0-${os.cpus().length - 1}`;
   let count = 0;
   for (const descendant of descendantsOf(pid)) {
-    const result = spawnSync('taskset', ['-a', '-cp', allCores, String(descendant)]);
+    const result = spawnSync('taskset', ['-a', '-cp', cores, String(descendant)]);
     if (result.status === 0) count += 1;
   }
   return count;
 }
+
+/** Every core of this machine, as a taskset list. */
+export const allCores = () => `0-${os.cpus().length - 1}`;
+
+/** CPU time (user + system) a process has used so far, in microseconds; undefined when gone. */
+export function cpuTimeOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm) ", utime and stime are fields 14 and 15 (1-based), in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1e6) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CPU time of every live descendant of `pid` together (ended ones are not counted). */
+export function descendantsCpuTime(pid: number): number {
+  return descendantsOf(pid).reduce((sum, child) => sum + (cpuTimeOf(child) ?? 0), 0);
+}
+
+/** USER_HZ: what /proc counts CPU time in. */
+const CLOCK_TICKS = (() => {
+  const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const value = Number(result.stdout?.trim());
+  return Number.isFinite(value) && value > 0 ? value : 100;
+})();

@@ -29,9 +29,12 @@ import {
   pinSelf,
   runNode,
   signalAll,
+  allCores,
+  cpuTimeOf,
+  descendantsCpuTime,
+  pinDescendants,
   startNode,
   stopAll,
-  unpinDescendants,
   type Started,
 } from './processes.js';
 
@@ -53,6 +56,8 @@ const SPARE_CHAINS = 10;
 const P99_LIMIT_MS = 20;
 /** How production runs Portcullis (package.json start:prod, the Dockerfile): a smaller young generation. */
 const PORTCULLIS_NODE_ARGS = ['--max-semi-space-size=8'];
+/** BENCH_CPU_PROF=<dir>: Portcullis writes a V8 CPU profile there at each stop (node --cpu-prof). */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF?.trim();
 const RSS_LIMIT_MB = 200;
 
 function integerFromEnv(name: string, fallback: number, min: number): number {
@@ -64,6 +69,24 @@ function integerFromEnv(name: string, fallback: number, min: number): number {
   }
   return value;
 }
+
+/**
+ * Where an embedded PostgreSQL runs: with the load generator by default, so the server's core
+ * measures the server alone, as in a deployment where the database has a machine of its own.
+ * BENCH_PG_CORES=all lets it run anywhere (and take time from the server's core).
+ */
+function postgresCores(): string {
+  const raw = process.env.BENCH_PG_CORES?.trim() || String(LOAD_CORE);
+  if (raw === 'all') return allCores();
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(raw)) {
+    throw new Error(
+      `BENCH_PG_CORES must be a taskset core list (such as 1 or 0-1) or all, got "${raw}"`,
+    );
+  }
+  return raw;
+}
+const PG_CORES = postgresCores();
+const databaseUrlGiven = Boolean(process.env.DATABASE_URL?.trim());
 
 const ROUNDS = integerFromEnv('BENCH_ROUNDS', 2, 1);
 const SECONDS = integerFromEnv('BENCH_SECONDS', 5, 1);
@@ -291,6 +314,10 @@ interface RunSummary {
   seconds: number;
   /** VmRSS of the server right after this run. */
   rssMb?: number;
+  /** CPU time the server process used per answered request, in µs. */
+  serverCpuUs?: number;
+  /** CPU time the embedded PostgreSQL (every backend) used per answered request, in µs. */
+  databaseCpuUs?: number;
 }
 
 interface Entry extends EntrySpec {
@@ -554,24 +581,48 @@ const failuresOf = (run: RunSummary) => run.errors + run.non2xx + run.wrongAnswe
 /** Warm-up (when BENCH_WARMUP > 0), then one measured round; RSS read after each run. */
 async function measure(id: string, load: Load, server: Started, onRun?: (rss: number) => void) {
   const target = entry(id);
-  const afterRun = (run: RunSummary) => {
+  const database = target.server === 'portcullis' && !databaseUrlGiven;
+  const run = async (seconds: number) => {
+    // Refresh tokens for the run are minted before it (each costs a password login).
+    if (load.chains) await load.chains.fill(CONNECTIONS + SPARE_CHAINS);
+    const serverBefore = cpuTimeOf(server.pid);
+    const databaseBefore = database ? descendantsCpuTime(server.pid) : undefined;
+    const result = await drive(load, seconds, target);
     const memory = memoryOf(server.pid);
     if (memory) {
-      run.rssMb = memory.rssMb;
+      result.rssMb = memory.rssMb;
       onRun?.(memory.rssMb);
     }
-    return run;
+    const serverAfter = cpuTimeOf(server.pid);
+    const perRequest = (micros: number) =>
+      result.requests > 0 ? Math.round(micros / result.requests) : undefined;
+    if (serverBefore !== undefined && serverAfter !== undefined)
+      result.serverCpuUs = perRequest(serverAfter - serverBefore);
+    if (databaseBefore !== undefined)
+      result.databaseCpuUs = perRequest(descendantsCpuTime(server.pid) - databaseBefore);
+    return result;
   };
-  if (WARMUP > 0) target.warmups.push(afterRun(await drive(load, WARMUP, target)));
-  const run = afterRun(await drive(load, SECONDS, target));
-  target.rounds.push(run);
-  const failed = failuresOf(run) + (WARMUP > 0 ? failuresOf(target.warmups.at(-1)!) : 0);
+  if (WARMUP > 0) target.warmups.push(await run(WARMUP));
+  const measuredRun = await run(SECONDS);
+  target.rounds.push(measuredRun);
+  const failed = failuresOf(measuredRun) + (WARMUP > 0 ? failuresOf(target.warmups.at(-1)!) : 0);
   console.log(
-    `  ${target.row.padEnd(18)} ${target.label.padEnd(30)} ${Math.round(run.requestsPerSecond)
+    `  ${target.row.padEnd(18)} ${target.label.padEnd(30)} ${Math.round(
+      measuredRun.requestsPerSecond,
+    )
       .toString()
-      .padStart(6)} req/s  p50 ${run.p50} ms  p99 ${run.p99} ms  errors ${failed}` +
-      (run.rssMb !== undefined ? `  RSS ${run.rssMb} MB` : ''),
+      .padStart(6)} req/s  p50 ${measuredRun.p50} ms  p99 ${measuredRun.p99} ms  errors ${failed}` +
+      (measuredRun.rssMb !== undefined ? `  RSS ${measuredRun.rssMb} MB` : '') +
+      (measuredRun.serverCpuUs !== undefined ? `  CPU ${cpuCell(measuredRun)} µs/req` : ''),
   );
+}
+
+/** CPU per request: the server's, and the database's when it is the embedded one. */
+function cpuCell(run: Pick<RunSummary, 'serverCpuUs' | 'databaseCpuUs'>): string {
+  if (run.serverCpuUs === undefined) return '—';
+  return run.databaseCpuUs === undefined
+    ? String(run.serverCpuUs)
+    : `${run.serverCpuUs} + db ${run.databaseCpuUs}`;
 }
 
 /** Records the server's peak (VmHWM) and current (VmRSS) RSS on the entries it ran. */
@@ -997,7 +1048,8 @@ interface PortcullisContext {
   /** The largest VmRSS read after any Portcullis run. */
   maxRunRssMb: number;
   starts: number;
-  unpinnedPostgres: number;
+  /** Embedded PostgreSQL processes moved to PG_CORES (the most seen at one start). */
+  movedPostgres: number;
 }
 
 async function registerClient(
@@ -1069,7 +1121,9 @@ async function portcullisPhase(context: PortcullisContext): Promise<void> {
   const server = await startNode(dist('src/main.js'), context.env, '/health', SERVER_CORE, {
     logFile,
     stopTimeoutMs: 30_000,
-    nodeArgs: PORTCULLIS_NODE_ARGS,
+    nodeArgs: CPU_PROF_DIR
+      ? [...PORTCULLIS_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF_DIR)}`]
+      : PORTCULLIS_NODE_ARGS,
   });
   let stopped = false;
   let memoryRecorded = false;
@@ -1084,8 +1138,8 @@ async function portcullisPhase(context: PortcullisContext): Promise<void> {
   };
   let sibling: Started | undefined;
   try {
-    // An embedded PostgreSQL inherits the server's pin; the database is not pinned.
-    context.unpinnedPostgres = Math.max(context.unpinnedPostgres, unpinDescendants(server.pid));
+    // An embedded PostgreSQL inherits the server's pin; it is moved to its own cores.
+    context.movedPostgres = Math.max(context.movedPostgres, pinDescendants(server.pid, PG_CORES));
     context.setup ??= await setUpPortcullis(context);
     const { setup, issuer } = context;
     const onRun = (rss: number) => (context.maxRunRssMb = Math.max(context.maxRunRssMb, rss));
@@ -1277,6 +1331,9 @@ interface Summary {
   /** Connection errors (timeouts included) + non-2xx + wrong 2xx answers, warm-ups included. */
   errors: number;
   invalid: boolean;
+  /** Mean over the rounds of the server's (and the embedded database's) CPU per request, µs. */
+  serverCpuUs?: number;
+  databaseCpuUs?: number;
 }
 
 const round = (value: number, digits = 0) => {
@@ -1295,12 +1352,18 @@ function summaryOf(target: Entry): Summary | undefined {
     return values.length ? Math.max(...values) : undefined;
   };
   const errors = [...runs, ...target.warmups].reduce((sum, r) => sum + failuresOf(r), 0);
+  const meanOf = (key: 'serverCpuUs' | 'databaseCpuUs') => {
+    const values = runs.map((r) => r[key]).filter((v): v is number => v !== undefined);
+    return values.length ? round(values.reduce((a, b) => a + b, 0) / values.length) : undefined;
+  };
   return {
     requestsPerSecond: round(mean, target.server === 'argon2' ? 2 : 0),
     p50: worst('p50'),
     p99: worst('p99'),
     errors,
     invalid: errors > 0 || target.crashed !== undefined,
+    serverCpuUs: meanOf('serverCpuUs'),
+    databaseCpuUs: meanOf('databaseCpuUs'),
   };
 }
 
@@ -1380,8 +1443,8 @@ function cellTarget(target: Entry): string {
 
 function table(): string[] {
   const lines = [
-    '| row | server | req/s | p50 ms | p99 ms | errors | peak RSS MB | ratio | target |',
-    '|---|---|--:|--:|--:|--:|--:|--:|---|',
+    '| row | server | req/s | p50 ms | p99 ms | errors | CPU µs/req | peak RSS MB | ratio | target |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|---|',
   ];
   for (const target of entries.values()) {
     const summary = summaryOf(target);
@@ -1395,7 +1458,7 @@ function table(): string[] {
     lines.push(
       `| ${target.row} | ${target.label} | ${summary.requestsPerSecond} | ${summary.p50 ?? '—'} | ${
         summary.p99 ?? '—'
-      } | ${errors} | ${memory} | ${ratio !== undefined ? `${ratio.toFixed(2)}×` : '—'} | ${cellTarget(
+      } | ${errors} | ${cpuCell(summary)} | ${memory} | ${ratio !== undefined ? `${ratio.toFixed(2)}×` : '—'} | ${cellTarget(
         target,
       )} |`,
     );
@@ -1442,7 +1505,7 @@ async function main(): Promise<void> {
     env,
     maxRunRssMb: 0,
     starts: 0,
-    unpinnedPostgres: 0,
+    movedPostgres: 0,
   };
 
   const cpu = os.cpus()[0]?.model ?? 'unknown';
@@ -1451,9 +1514,9 @@ async function main(): Promise<void> {
     hasTaskset
       ? `pinned: every server on core ${SERVER_CORE}, one at a time; the load generator (autocannon, this process) on core ${LOAD_CORE}`
       : 'NOT pinned (no taskset): servers and load generator share all cores',
-    `PostgreSQL runs unpinned (${database.description}${
-      database.url ? '' : '; its processes are released from the core pin they inherit'
-    }); its memory is not in Portcullis's RSS`,
+    database.url
+      ? `PostgreSQL: ${database.description}; runs where its service runs (not pinned here); its CPU and memory are not counted`
+      : `PostgreSQL: ${database.description}; its processes are moved to core(s) ${PG_CORES} (BENCH_PG_CORES), so core ${SERVER_CORE} measures Portcullis alone; its CPU per request is shown as "db", its memory is not in Portcullis's RSS`,
     `${CONNECTIONS} connections; per server start: ${WARMUP} s warm-up per row, then a ${SECONDS} s round; ${ROUNDS} round(s), every server started afresh in each (A B A B)`,
     `Portcullis: NODE_ENV=production, LOG_LEVEL not set → ${effective.LOG_LEVEL} (the production default; request logs go to a file), LOGIN_RATE_LIMIT=${effective.LOGIN_RATE_LIMIT} (raised from the default 120 a minute per address so the password rows are not throttled)`,
     `rows: ${[...ROWS].join(', ')}`,
@@ -1476,7 +1539,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     ...setupLines.map((line) => `- ${line}`),
-    '- req/s: mean over the rounds; p50/p99: the worst round; errors: connection errors (timeouts included) + non-2xx + 2xx answers without what they must hold, warm-ups included; ratio: the Portcullis row (guarded, for the sibling) ÷ this row; peak RSS: VmHWM of the server process at the end of its runs (end: VmRSS then)',
+    '- req/s: mean over the rounds; p50/p99: the worst round; errors: connection errors (timeouts included) + non-2xx + 2xx answers without what they must hold, warm-ups included; CPU µs/req: CPU time (user + system) of the server process per answered request, mean over the rounds, and of the embedded PostgreSQL as db; ratio: the Portcullis row (guarded, for the sibling) ÷ this row; peak RSS: VmHWM of the server process at the end of its runs (end: VmRSS then)',
     '',
     ...table(),
     '',
@@ -1525,7 +1588,7 @@ async function main(): Promise<void> {
         pinned: hasTaskset,
         serverCore: hasTaskset ? SERVER_CORE : null,
         loadCore: hasTaskset ? LOAD_CORE : null,
-        postgres: { pinned: false, database: database.description },
+        postgres: { cores: database.url ? null : PG_CORES, database: database.description },
         connections: CONNECTIONS,
         durations: { warmupSeconds: WARMUP, roundSeconds: SECONDS, rounds: ROUNDS },
         rows: [...ROWS],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Page } from '../common/pagination.query.js';
+import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { AuditEvent, type AuditEventType } from './audit-event.entity.js';
 
@@ -28,31 +29,28 @@ export interface Actor {
   clientId?: string;
 }
 
-/** Events per statement at most. */
-const MAX_BATCH = 500;
-/** Batches being written at once: a slow commit must not stall every request behind it. */
-const MAX_IN_FLIGHT = 2;
-
-interface Pending {
-  row: [Date, string, string | null, string | null, string | null, string];
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
+type AuditRow = [Date, string, string | null, string | null, string | null, string];
 
 /** One statement for a batch of any size, so PostgreSQL plans it once. */
 const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip, details)
   SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::jsonb[])`;
 
 /**
- * The audit trail. Rows are written by group commit: a record waits for the batch it joined,
- * and a batch is written as soon as a writer is free (MAX_IN_FLIGHT), so one request alone
- * costs one insert and under load many events share a statement. A caller still learns that its
- * row is committed before it answers.
+ * The audit trail. Rows are written by group commit: a caller waits until its row is
+ * committed, and rows recorded meanwhile share the next statement (GroupCommit).
  */
 @Injectable()
 export class AuditService {
-  private queue: Pending[] = [];
-  private inFlight = 0;
+  private readonly writer = new GroupCommit<AuditRow, void>({
+    write: async (rows) => {
+      const columns = rows[0].map((_, index) => rows.map((row) => row[index]));
+      await preparedQuery(this.dataSource, 'audit-insert-batch', INSERT_BATCH, columns);
+      return rows.map(() => undefined);
+    },
+    maxBatch: 500,
+    maxInFlight: 2,
+    minIntervalMs: 4,
+  });
 
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
@@ -60,43 +58,14 @@ export class AuditService {
   ) {}
 
   record(event: AuditRecord): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({
-        row: [
-          new Date(),
-          event.type,
-          event.clientId ?? null,
-          event.userId ?? null,
-          event.ip ?? null,
-          JSON.stringify(event.details ?? {}),
-        ],
-        resolve,
-        reject,
-      });
-      if (this.inFlight < MAX_IN_FLIGHT) void this.flush();
-    });
-  }
-
-  private async flush(): Promise<void> {
-    this.inFlight++;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      try {
-        await this.insert(batch);
-        for (const pending of batch) pending.resolve();
-      } catch {
-        // One bad row must not fail its neighbours: write them one by one.
-        for (const pending of batch) {
-          await this.insert([pending]).then(pending.resolve, pending.reject);
-        }
-      }
-    }
-    this.inFlight--;
-  }
-
-  private async insert(batch: Pending[]): Promise<void> {
-    const columns = batch[0].row.map((_, index) => batch.map((pending) => pending.row[index]));
-    await preparedQuery(this.dataSource, 'audit-insert-batch', INSERT_BATCH, columns);
+    return this.writer.submit([
+      new Date(),
+      event.type,
+      event.clientId ?? null,
+      event.userId ?? null,
+      event.ip ?? null,
+      JSON.stringify(event.details ?? {}),
+    ]);
   }
 
   /** Newest first. */

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
+import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
 
 /** What a refresh token stands for. */
@@ -23,35 +24,61 @@ export interface RefreshTokenState extends RefreshGrant {
 }
 
 /**
- * rotateAtOnce's statement. The family is reached by its primary key and the user by theirs,
- * whatever the statistics say, so the cost never grows with a client's families or users.
+ * rotateAtOnce's statement, for a batch of rotations: each request (one row of the arrays)
+ * consumes its token when the token is live, its family live and the client's, its user enabled
+ * and the requested scopes within the grant; inserts the successor and the `refresh.rotated`
+ * audit row. A request that fails a check changes nothing. The same token twice in one batch
+ * is consumed once (an UPDATE changes a row once), so exactly one of the two wins.
  */
-const ROTATE_AT_ONCE = `
-  WITH consumed AS (
+const ROTATE_BATCH = `
+  WITH request AS (
+    SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[],
+                         $6::text[], $7::text[])
+      WITH ORDINALITY AS r(digest, client_id, successor, requested, client_scopes, jti, ip, n)),
+  consumed AS (
     UPDATE refresh_tokens t SET consumed_at = now()
-      FROM refresh_token_families f LEFT JOIN users u ON u.id = f.user_id
-     WHERE t.digest = $1 AND t.consumed_at IS NULL AND t.expires_at > now()
-       AND f.id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)
-       AND f.id = t.family_id AND f.client_id = $2
+      FROM request r, refresh_token_families f LEFT JOIN users u ON u.id = f.user_id
+     WHERE t.digest = r.digest AND t.consumed_at IS NULL AND t.expires_at > now()
+       AND f.id = t.family_id AND f.client_id = r.client_id
        AND f.revoked_at IS NULL AND f.expires_at > now()
-       AND coalesce($4::text[], '{}') <@ string_to_array(f.scope, ' ')
+       AND coalesce(string_to_array(r.requested, ' '), '{}') <@ string_to_array(f.scope, ' ')
        AND (f.user_id IS NULL OR NOT u.disabled)
-     RETURNING f.id AS family_id, f.user_id, f.scope, f.expires_at, u.username),
+     RETURNING r.n, r.successor, r.client_id, r.requested, r.client_scopes, r.jti, r.ip,
+               f.id AS family_id, f.user_id, f.scope, f.expires_at, u.username),
   inserted AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
-    SELECT $3, c.family_id, least(now() + make_interval(secs => $5), c.expires_at)
+    SELECT c.successor, c.family_id, least(now() + make_interval(secs => $8), c.expires_at)
       FROM consumed c),
   audited AS (
     INSERT INTO audit_events (type, client_id, user_id, ip, details)
-    SELECT 'refresh.rotated', $2, c.user_id, $8, jsonb_build_object(
-             'grant_type', 'refresh_token', 'jti', $7::text, 'family_id', c.family_id,
+    SELECT 'refresh.rotated', c.client_id, c.user_id, c.ip, jsonb_build_object(
+             'grant_type', 'refresh_token', 'jti', c.jti, 'family_id', c.family_id,
              -- The scope granted: as requested, or what the grant and the client share.
-             'scope', coalesce(array_to_string($4::text[], ' '), (
+             'scope', coalesce(c.requested, (
                SELECT coalesce(string_agg(s, ' ' ORDER BY n), '')
                  FROM unnest(string_to_array(c.scope, ' ')) WITH ORDINALITY AS g(s, n)
-                WHERE s = ANY($6::text[]))))
+                WHERE s = ANY(string_to_array(c.client_scopes, ' ')))))
       FROM consumed c)
-  SELECT family_id, user_id, scope, username FROM consumed`;
+  SELECT n, family_id, user_id, scope, username FROM consumed`;
+
+/** One rotation of a batch: what rotateAtOnce was asked. */
+interface RotationRequest {
+  digest: Buffer;
+  clientId: string;
+  successorDigest: Buffer;
+  /** Space-separated; null when the request named no scope. */
+  requested: string | null;
+  clientScopes: string;
+  jti: string;
+  ip: string | null;
+}
+
+interface RotatedRow {
+  family_id: string;
+  user_id: string | null;
+  scope: string;
+  username: string | null;
+}
 
 const INVALID = () =>
   new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
@@ -63,6 +90,32 @@ const INVALID = () =>
  */
 @Injectable()
 export class RefreshTokensService {
+  /** Rotations of concurrent requests share one statement and one commit. */
+  private readonly rotations = new GroupCommit<RotationRequest, RotatedRow | undefined>({
+    write: async (requests) => {
+      const rows = await preparedQuery<RotatedRow & { n: string }>(
+        this.dataSource,
+        'refresh-rotate-batch',
+        ROTATE_BATCH,
+        [
+          requests.map((r) => r.digest),
+          requests.map((r) => r.clientId),
+          requests.map((r) => r.successorDigest),
+          requests.map((r) => r.requested),
+          requests.map((r) => r.clientScopes),
+          requests.map((r) => r.jti),
+          requests.map((r) => r.ip),
+          this.config.refreshTokenTtl,
+        ],
+      );
+      const byPosition = new Map(rows.map((row) => [Number(row.n), row]));
+      return requests.map((_, index) => byPosition.get(index + 1));
+    },
+    maxBatch: 200,
+    maxInFlight: 2,
+    minIntervalMs: 4,
+  });
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
@@ -162,21 +215,15 @@ export class RefreshTokensService {
     audit: { jti: string; ip?: string },
   ): Promise<{ token: string; grant: RefreshGrant; username: string | null } | undefined> {
     const successor = randomToken(32);
-    const [row] = await preparedQuery<{
-      family_id: string;
-      user_id: string | null;
-      scope: string;
-      username: string | null;
-    }>(this.dataSource, 'refresh-rotate-at-once', ROTATE_AT_ONCE, [
-      sha256(token),
+    const row = await this.rotations.submit({
+      digest: sha256(token),
       clientId,
-      sha256(successor),
-      scope.requested ?? null,
-      this.config.refreshTokenTtl,
-      scope.clientScopes,
-      audit.jti,
-      audit.ip ?? null,
-    ]);
+      successorDigest: sha256(successor),
+      requested: scope.requested?.join(' ') ?? null,
+      clientScopes: scope.clientScopes.join(' '),
+      jti: audit.jti,
+      ip: audit.ip ?? null,
+    });
     if (!row) return undefined;
     return {
       token: successor,
