@@ -29,22 +29,38 @@ export interface RefreshTokenState extends RefreshGrant {
  * and the requested scopes within the grant; inserts the successor and the `refresh.rotated`
  * audit row. A request that fails a check changes nothing. The same token twice in one batch
  * is consumed once (an UPDATE changes a row once), so exactly one of the two wins.
+ *
+ * Each request reaches its token, family and user by primary key, one after the other (the
+ * OFFSET 0 subqueries keep the planner from joining whole tables instead, which it did when
+ * the families table looked small), and the UPDATE finds the token again by its ctid. Two
+ * requests racing for a token are settled by the UPDATE: it re-checks `consumed_at` on the
+ * newest version of the row, so only the first consumes it.
  */
 const ROTATE_BATCH = `
   WITH request AS (
     SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[],
                          $6::text[], $7::text[])
       WITH ORDINALITY AS r(digest, client_id, successor, requested, client_scopes, jti, ip, n)),
+  target AS (
+    SELECT r.*, t.ctid AS token_ctid, f.id AS family_id, f.user_id, f.scope, f.expires_at,
+           u.username
+      FROM request r
+      CROSS JOIN LATERAL (
+        SELECT ctid, family_id FROM refresh_tokens
+         WHERE digest = r.digest AND consumed_at IS NULL AND expires_at > now() OFFSET 0) t
+      CROSS JOIN LATERAL (
+        SELECT * FROM refresh_token_families WHERE id = t.family_id OFFSET 0) f
+      LEFT JOIN LATERAL (
+        SELECT username, disabled FROM users WHERE id = f.user_id OFFSET 0) u ON true
+     WHERE f.client_id = r.client_id AND f.revoked_at IS NULL AND f.expires_at > now()
+       AND coalesce(string_to_array(r.requested, ' '), '{}') <@ string_to_array(f.scope, ' ')
+       AND (f.user_id IS NULL OR NOT u.disabled)),
   consumed AS (
     UPDATE refresh_tokens t SET consumed_at = now()
-      FROM request r, refresh_token_families f LEFT JOIN users u ON u.id = f.user_id
-     WHERE t.digest = r.digest AND t.consumed_at IS NULL AND t.expires_at > now()
-       AND f.id = t.family_id AND f.client_id = r.client_id
-       AND f.revoked_at IS NULL AND f.expires_at > now()
-       AND coalesce(string_to_array(r.requested, ' '), '{}') <@ string_to_array(f.scope, ' ')
-       AND (f.user_id IS NULL OR NOT u.disabled)
-     RETURNING r.n, r.successor, r.client_id, r.requested, r.client_scopes, r.jti, r.ip,
-               f.id AS family_id, f.user_id, f.scope, f.expires_at, u.username),
+      FROM target g
+     WHERE t.ctid = g.token_ctid AND t.consumed_at IS NULL
+     RETURNING g.n, g.successor, g.client_id, g.requested, g.client_scopes, g.jti, g.ip,
+               g.family_id, g.user_id, g.scope, g.expires_at, g.username),
   inserted AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT c.successor, c.family_id, least(now() + make_interval(secs => $8), c.expires_at)
