@@ -30,13 +30,15 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OAuthExceptionFilter());
+  // Set when the request arrives rather than in an onSend hook: the same answers carry them,
+  // without a hook run on every payload.
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onSend', (_request, reply, payload, done) => {
+    .addHook('onRequest', (_request, reply, done) => {
       reply.header('X-Content-Type-Options', 'nosniff');
       reply.header('Referrer-Policy', 'no-referrer');
-      done(null, payload);
+      done();
     });
 
   const document = SwaggerModule.createDocument(

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import { JwksController } from './jwks.controller.js';
 import { configuredOrDevSecret } from '../common/dev-secret.js';
 import { KeyEncryption } from './key-encryption.js';
+import { JwtSigner } from './jwt-signer.service.js';
 import { KeysService } from './keys.service.js';
 import { SigningKey } from './signing-key.entity.js';
 
@@ -12,6 +13,7 @@ import { SigningKey } from './signing-key.entity.js';
   controllers: [JwksController],
   providers: [
     KeysService,
+    JwtSigner,
     {
       provide: KeyEncryption,
       inject: [AppConfig],
@@ -25,6 +27,6 @@ import { SigningKey } from './signing-key.entity.js';
         ),
     },
   ],
-  exports: [KeysService, KeyEncryption],
+  exports: [KeysService, JwtSigner, KeyEncryption],
 })
 export class KeysModule {}

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomToken } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
-import { signJwt } from '../keys/jwt-signer.js';
-import { KeysService } from '../keys/keys.service.js';
+import { JwtSigner } from '../keys/jwt-signer.service.js';
 
 export interface AccessTokenRequest {
   /** The resource owner; the client itself for client_credentials. */
@@ -28,16 +27,15 @@ export interface IssuedAccessToken {
 @Injectable()
 export class AccessTokenIssuer {
   constructor(
-    private readonly keys: KeysService,
+    private readonly signer: JwtSigner,
     private readonly config: AppConfig,
   ) {}
 
-  issue(request: AccessTokenRequest): IssuedAccessToken {
+  async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = request.ttl ?? this.config.accessTokenTtl;
     const jti = request.jti ?? randomToken(16);
-    const token = signJwt(this.keys.signingKey(), 'at+jwt', {
-      ...request.claims,
+    const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: request.subject,
       aud: this.config.issuer,
@@ -46,7 +44,14 @@ export class AccessTokenIssuer {
       jti,
       client_id: request.clientId,
       scope: request.scopes.join(' '),
-    });
+    };
+    // Further claims never replace the registered ones above.
+    if (request.claims) {
+      for (const name of Object.keys(request.claims)) {
+        if (!(name in claims)) claims[name] = request.claims[name];
+      }
+    }
+    const token = await this.signer.sign('at+jwt', claims);
     return { token, jti, expiresIn, expiresAt: now + expiresIn };
   }
 }

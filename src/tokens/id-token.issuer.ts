@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { signJwt } from '../keys/jwt-signer.js';
-import { KeysService } from '../keys/keys.service.js';
+import { JwtSigner } from '../keys/jwt-signer.service.js';
 
 export interface IdTokenRequest {
   userId: string;
@@ -14,13 +13,13 @@ export interface IdTokenRequest {
 @Injectable()
 export class IdTokenIssuer {
   constructor(
-    private readonly keys: KeysService,
+    private readonly signer: JwtSigner,
     private readonly config: AppConfig,
   ) {}
 
-  issue(request: IdTokenRequest): string {
+  issue(request: IdTokenRequest): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    return signJwt(this.keys.signingKey(), 'JWT', {
+    return this.signer.sign('JWT', {
       iss: this.config.issuer,
       sub: request.userId,
       aud: request.clientId,

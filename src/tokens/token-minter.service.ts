@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
+import { randomToken } from '../common/secrets.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
 import { IdTokenIssuer } from './id-token.issuer.js';
@@ -55,52 +56,50 @@ export class TokenMinter {
 
   async mintDetailed(request: MintRequest): Promise<Minted> {
     const { client, user, scopes } = request;
-    const access = this.accessTokens.issue({
-      subject: user?.id ?? client.clientId,
-      clientId: client.clientId,
-      scopes,
-      ttl: request.ttl,
-      jti: request.audited?.jti,
-      claims: { ...request.claims, ...(user ? { username: user.username } : {}) },
-    });
+    const jti = request.audited?.jti ?? randomToken(16);
     let refresh = request.refresh === 'new' ? undefined : request.refresh;
     if (request.refresh === 'new') {
       refresh = await this.refreshTokens.start(client.clientId, user?.id ?? null, scopes);
     }
     const rotated = request.refresh !== undefined && request.refresh !== 'new';
-    if (!request.audited)
+    if (!request.audited) {
+      const details: Record<string, unknown> = {
+        grant_type: request.grantType,
+        scope: scopes.join(' '),
+        jti,
+      };
+      if (refresh) details.family_id = refresh.familyId;
       await this.audit.record({
         type: rotated ? 'refresh.rotated' : 'token.issued',
         clientId: client.clientId,
         userId: user?.id,
         ip: request.ip,
-        details: {
-          grant_type: request.grantType,
-          scope: scopes.join(' '),
-          jti: access.jti,
-          ...(refresh ? { family_id: refresh.familyId } : {}),
-        },
+        details,
       });
-    const idToken =
+    }
+    // Signed once the row is committed: the requests of one audit batch resume in one turn,
+    // so their tokens are signed back to back (JwtSigner).
+    const [access, idToken] = await Promise.all([
+      this.accessTokens.issue({
+        subject: user?.id ?? client.clientId,
+        clientId: client.clientId,
+        scopes,
+        ttl: request.ttl,
+        jti,
+        claims: user ? { ...request.claims, username: user.username } : request.claims,
+      }),
       request.idToken && user && scopes.includes('openid')
-        ? this.idTokens.issue({
-            userId: user.id,
-            clientId: client.clientId,
-            ...request.idToken,
-          })
-        : undefined;
-    return {
-      response: {
-        access_token: access.token,
-        token_type: 'Bearer',
-        expires_in: access.expiresIn,
-        scope: scopes.join(' '),
-        ...(refresh ? { refresh_token: refresh.token } : {}),
-        ...(idToken ? { id_token: idToken } : {}),
-      },
-      jti: access.jti,
-      expiresAt: access.expiresAt,
-      familyId: refresh?.familyId,
+        ? this.idTokens.issue({ userId: user.id, clientId: client.clientId, ...request.idToken })
+        : undefined,
+    ]);
+    const response: TokenResponse = {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      scope: scopes.join(' '),
     };
+    if (refresh) response.refresh_token = refresh.token;
+    if (idToken) response.id_token = idToken;
+    return { response, jti, expiresAt: access.expiresAt, familyId: refresh?.familyId };
   }
 }

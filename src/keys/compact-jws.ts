@@ -19,7 +19,7 @@ function encodedHeader(key: ActiveSigningKey, typ: string): string {
  * with the ready KeyObject. jose's SignJWT goes through WebCrypto, which costs about four
  * times as much per ES256 token here (bench/README.md); tokens are still verified with jose.
  */
-export function signJwt(
+export function signCompactJws(
   key: ActiveSigningKey,
   typ: string,
   claims: Record<string, unknown>,
