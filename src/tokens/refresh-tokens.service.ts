@@ -138,11 +138,15 @@ export class RefreshTokensService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Starts a family for a new grant and returns its first token, in one statement. */
+  /**
+   * Starts a family for a new grant and returns its first token, and writes the audit row of the
+   * access token issued with it (`details` gains the family id): one statement, one commit.
+   */
   async start(
     clientId: string,
     userId: string | null,
     scopes: string[],
+    audit: { ip?: string; details: Record<string, unknown> },
   ): Promise<{ token: string; familyId: string }> {
     const token = randomToken(32);
     const [row] = await preparedQuery<{ family_id: string }>(
@@ -150,10 +154,15 @@ export class RefreshTokensService {
       'refresh-family-start',
       `WITH family AS (
          INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id, expires_at)
-       INSERT INTO refresh_tokens (digest, family_id, expires_at)
-       SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family
-       RETURNING family_id`,
+         VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id, expires_at),
+       token AS (
+         INSERT INTO refresh_tokens (digest, family_id, expires_at)
+         SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family),
+       audited AS (
+         INSERT INTO audit_events (type, client_id, user_id, ip, details)
+         SELECT 'token.issued', $1, $2, $7, $8::jsonb || jsonb_build_object('family_id', id)
+           FROM family)
+       SELECT id AS family_id FROM family`,
       [
         clientId,
         userId,
@@ -161,6 +170,8 @@ export class RefreshTokensService {
         this.config.refreshTokenAbsoluteTtl,
         sha256(token),
         this.config.refreshTokenTtl,
+        audit.ip ?? null,
+        JSON.stringify(audit.details),
       ],
     );
     return { token, familyId: row.family_id };

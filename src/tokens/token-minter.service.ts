@@ -57,20 +57,22 @@ export class TokenMinter {
   async mintDetailed(request: MintRequest): Promise<Minted> {
     const { client, user, scopes } = request;
     const jti = request.audited?.jti ?? randomToken(16);
+    const details: Record<string, unknown> = {
+      grant_type: request.grantType,
+      scope: scopes.join(' '),
+      jti,
+    };
     let refresh = request.refresh === 'new' ? undefined : request.refresh;
     if (request.refresh === 'new') {
-      refresh = await this.refreshTokens.start(client.clientId, user?.id ?? null, scopes);
-    }
-    const rotated = request.refresh !== undefined && request.refresh !== 'new';
-    if (!request.audited) {
-      const details: Record<string, unknown> = {
-        grant_type: request.grantType,
-        scope: scopes.join(' '),
-        jti,
-      };
+      // The family and the audit row in one statement.
+      refresh = await this.refreshTokens.start(client.clientId, user?.id ?? null, scopes, {
+        ip: request.ip,
+        details,
+      });
+    } else if (!request.audited) {
       if (refresh) details.family_id = refresh.familyId;
       await this.audit.record({
-        type: rotated ? 'refresh.rotated' : 'token.issued',
+        type: refresh ? 'refresh.rotated' : 'token.issued',
         clientId: client.clientId,
         userId: user?.id,
         ip: request.ip,

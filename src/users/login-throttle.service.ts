@@ -22,20 +22,24 @@ export class LoginThrottleService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Throws 429 when the account or the address is locked. */
-  async assertNotLocked(username: string, ip: string): Promise<void> {
-    const rows = await preparedQuery<{ key: string; seconds: number }>(
+  /**
+   * Throws 429 when the account or the address is locked. Answers whether the account has
+   * failures counted, so that a success need not clear a count that is not there.
+   */
+  async assertNotLocked(username: string, ip: string): Promise<{ accountFailures: boolean }> {
+    const account = accountKey(username);
+    const rows = await preparedQuery<{ key: string; seconds: number | null }>(
       this.dataSource,
-      'login-throttle-locks',
-      `SELECT key, ceil(extract(epoch FROM locked_until - now()))::int AS seconds
-         FROM login_throttles WHERE key = ANY($1) AND locked_until > now()`,
-      [[accountKey(username), ipKey(ip)]],
+      'login-throttle-state',
+      `SELECT key, CASE WHEN locked_until > now()
+                        THEN ceil(extract(epoch FROM locked_until - now()))::int END AS seconds
+         FROM login_throttles WHERE key = ANY($1)`,
+      [[account, ipKey(ip)]],
     );
-    if (rows.length === 0) return;
-    const seconds = Math.max(1, ...rows.map((row) => row.seconds));
-    const what = rows.some((row) => row.key.startsWith('account:'))
-      ? 'this account'
-      : 'this address';
+    const locked = rows.filter((row) => row.seconds !== null);
+    if (locked.length === 0) return { accountFailures: rows.some((row) => row.key === account) };
+    const seconds = Math.max(1, ...locked.map((row) => row.seconds!));
+    const what = locked.some((row) => row.key === account) ? 'this account' : 'this address';
     throw new OAuthError(
       'too_many_requests',
       `too many failed sign-in attempts for ${what}; try again in ${seconds} seconds`,

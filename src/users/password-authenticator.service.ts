@@ -37,8 +37,11 @@ export class PasswordAuthenticator {
     const { username, password, ip, clientId, via } = attempt;
     if (!username || !password || username.length > 256 || password.length > 1024)
       throw new BadCredentialsError();
-    await this.throttle.assertNotLocked(username, ip);
-    const user = await this.users.findByUsername(username);
+    // Both at once: each round trip wakes this thread in the middle of someone's hash.
+    const [{ accountFailures }, user] = await Promise.all([
+      this.throttle.assertNotLocked(username, ip),
+      this.users.findByUsername(username),
+    ]);
     const verified = await this.hasher.verify(
       user?.passwordHash ?? (await this.hasher.decoyHash()),
       password,
@@ -58,7 +61,7 @@ export class PasswordAuthenticator {
       });
       throw new BadCredentialsError();
     }
-    await this.throttle.recordSuccess(username);
+    if (accountFailures) await this.throttle.recordSuccess(username);
     return user;
   }
 }
