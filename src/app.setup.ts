@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { CookieSecret } from './authorization/cookie-secret.js';
 import { CorsOrigins } from './clients/cors-origins.service.js';
+import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
@@ -30,8 +31,8 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OAuthExceptionFilter());
-  // Set when the request arrives rather than in an onSend hook: the same answers carry them,
-  // without a hook run on every payload.
+  installCoalescedWrites(app.getHttpAdapter().getInstance());
+  // Set when the request arrives, so every answer carries them, errors included.
   app
     .getHttpAdapter()
     .getInstance()
