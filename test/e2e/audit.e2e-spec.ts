@@ -21,6 +21,8 @@ describe('audit events', () => {
   let userId: string;
   let startedAt: string;
   let refreshedJti: string;
+  let loginJti: string;
+  let ccJti: string;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -57,6 +59,7 @@ describe('audit events', () => {
     );
     const login = await token(t, { grant_type: 'password', username: 'audited', password }, auth);
     secrets.push(login.body.access_token!, login.body.refresh_token!);
+    loginJti = claimsOf(login.body.access_token!).jti as string;
     const refreshed = await token(
       t,
       { grant_type: 'refresh_token', refresh_token: login.body.refresh_token! },
@@ -67,6 +70,7 @@ describe('audit events', () => {
     await token(t, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token! }, auth); // reuse
     const cc = await token(t, { grant_type: 'client_credentials' }, auth);
     secrets.push(cc.body.access_token!);
+    ccJti = claimsOf(cc.body.access_token!).jti as string;
     await t.http.form('/oauth/revoke', { token: cc.body.access_token! }, auth);
     await t.http.request('POST', '/admin/keys/rotate', { auth: admin });
     const doomed = await registerClient(t, admin, { grant_types: ['client_credentials'] });
@@ -98,16 +102,22 @@ describe('audit events', () => {
     ]) {
       expect([type, types.has(type)]).toEqual([type, true]);
     }
+    const rotated = page.body.items.find((e) => e.type === 'refresh.rotated')!;
     const failed = page.body.items.find((e) => e.type === 'login.failed')!;
     expect(failed).toMatchObject({ client_id: clientId, user_id: userId, ip: '127.0.0.1' });
     expect(Date.parse(failed.at)).toBeGreaterThan(Date.parse(startedAt));
     const issued = page.body.items.find(
       (e) => e.type === 'token.issued' && e.details.grant_type === 'password',
     )!;
-    expect(issued).toMatchObject({ client_id: clientId, user_id: userId });
-    expect(issued.details).toMatchObject({ scope: 'read' });
+    // Written in the statement that starts the refresh family: the token it answered, the family.
+    expect(issued).toMatchObject({ client_id: clientId, user_id: userId, ip: '127.0.0.1' });
+    expect(issued.details).toEqual({
+      grant_type: 'password',
+      scope: 'read',
+      jti: loginJti,
+      family_id: rotated.details.family_id,
+    });
     // Written in the rotation's own statement: the access token it answered, and the family.
-    const rotated = page.body.items.find((e) => e.type === 'refresh.rotated')!;
     expect(rotated).toMatchObject({ client_id: clientId, user_id: userId, ip: '127.0.0.1' });
     expect(rotated.details).toEqual({
       grant_type: 'refresh_token',
@@ -118,8 +128,15 @@ describe('audit events', () => {
     const issuedToClient = page.body.items.find(
       (e) => e.type === 'token.issued' && e.details.grant_type === 'client_credentials',
     )!;
+    // Written by the group commit: every field, and the time it was recorded.
     expect(issuedToClient).toMatchObject({ client_id: clientId, user_id: null, ip: '127.0.0.1' });
-    expect(issuedToClient.details.jti).toEqual(expect.any(String));
+    expect(issuedToClient.details).toEqual({
+      grant_type: 'client_credentials',
+      scope: 'read',
+      jti: ccJti,
+    });
+    expect(Date.parse(issuedToClient.at)).toBeGreaterThan(Date.parse(startedAt));
+    expect(Date.parse(issuedToClient.at)).toBeLessThanOrEqual(Date.now());
     expect(page.body.items.find((e) => e.type === 'client.created')!.details).toMatchObject({
       actor: t.admin.id,
     });

@@ -160,6 +160,51 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     },
   );
 
+  it('answers each of many concurrent rotations on its own, whatever shares its statement', async () => {
+    // Rotations that arrive together share one statement; none may decide another's fate.
+    const names = ['jo', 'kim', 'lee', 'max', 'ned', 'oli'];
+    for (const name of names) await createUser(t, admin, { username: name, password });
+    const logins = await Promise.all(names.map((name) => login(name, 'read write')));
+    const digest = (value: string) => createHash('sha256').update(value).digest();
+    await t.db.query(
+      `UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = 'test'
+        WHERE id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)`,
+      [digest(logins[1].refresh_token!)],
+    );
+    const results = await Promise.all([
+      refresh(logins[0].refresh_token!),
+      refresh(logins[1].refresh_token!), // its family is revoked
+      refresh(logins[2].refresh_token!, other), // another client's token
+      refresh('A'.repeat(43)), // no such token
+      refresh(logins[3].refresh_token!, app, 'admin:none'), // beyond the grant's scope
+      refresh(logins[4].refresh_token!, app, 'read'),
+      refresh(logins[5].refresh_token!),
+    ]);
+    expect(results.map((r) => [r.status, r.body.error])).toEqual([
+      [200, undefined],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_grant'],
+      [400, 'invalid_scope'],
+      [200, undefined],
+      [200, undefined],
+    ]);
+    expect(claimsOf(results[5].body.access_token!).scope).toBe('read');
+    // The refused ones changed nothing: those tokens still work for their own client...
+    expect((await refresh(logins[2].refresh_token!)).status).toBe(200);
+    expect((await refresh(logins[3].refresh_token!)).status).toBe(200);
+    // ...the revoked family got no successor, and the winners' successors are live.
+    const [{ n }] = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM refresh_tokens
+        WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)`,
+      [digest(logins[1].refresh_token!)],
+    );
+    expect(n).toBe(1);
+    for (const winner of [results[0], results[5], results[6]]) {
+      expect((await refresh(winner.body.refresh_token!)).status).toBe(200);
+    }
+  });
+
   it('only the client the token was issued to may use it', async () => {
     const first = await login('eve');
     const stolen = await refresh(first.refresh_token!, other);
