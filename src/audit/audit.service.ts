@@ -11,6 +11,7 @@ export interface AuditRecord {
   clientId?: string | null;
   userId?: string | null;
   ip?: string | null;
+  /** Serialized when its batch is written: not to be changed after `record`. */
   details?: Record<string, unknown>;
 }
 
