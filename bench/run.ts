@@ -23,16 +23,16 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { validateEnvironment } from '../src/config/environment.js';
 import {
-  freePort,
-  hasTaskset,
-  memoryOf,
-  pinSelf,
-  runNode,
-  signalAll,
   allCores,
   cpuTimeOf,
   descendantsCpuTime,
+  freePort,
+  hasTaskset,
+  memoryOf,
   pinDescendants,
+  pinSelf,
+  runNode,
+  signalAll,
   startNode,
   stopAll,
   type Started,
