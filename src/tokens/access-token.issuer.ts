@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomToken } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { JwtSigner } from '../keys/jwt-signer.service.js';
 
@@ -12,8 +11,8 @@ export interface AccessTokenRequest {
   ttl?: number;
   /** Further claims, such as `username` or `session_name`. */
   claims?: Record<string, unknown>;
-  /** The token id, when the caller had to know it beforehand (a fresh one otherwise). */
-  jti?: string;
+  /** The token id: the caller records it (audit) before the token is signed. */
+  jti: string;
 }
 
 export interface IssuedAccessToken {
@@ -34,7 +33,7 @@ export class AccessTokenIssuer {
   async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = request.ttl ?? this.config.accessTokenTtl;
-    const jti = request.jti ?? randomToken(16);
+    const { jti } = request;
     const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: request.subject,

@@ -229,8 +229,8 @@ export class RefreshTokensService {
   }
 
   /**
-   * The common case of `rotate` in one statement (one round trip, one commit, no transaction
-   * held open): consumes `token` when its family is live, its user enabled and the requested
+   * The common case of `rotate` in one statement, shared with the rotations that arrive with it
+   * (one round trip, one commit, no transaction held open): consumes `token` when its family is live, its user enabled and the requested
    * scopes within the grant, inserts the successor, and writes the `refresh.rotated` audit row
    * for the access token `audit.jti` — all or nothing. Undefined when any check fails:
    * nothing was changed then, and `rotate` tells why.

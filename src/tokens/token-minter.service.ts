@@ -57,11 +57,8 @@ export class TokenMinter {
   async mintDetailed(request: MintRequest): Promise<Minted> {
     const { client, user, scopes } = request;
     const jti = request.audited?.jti ?? randomToken(16);
-    const details: Record<string, unknown> = {
-      grant_type: request.grantType,
-      scope: scopes.join(' '),
-      jti,
-    };
+    const scope = scopes.join(' ');
+    const details: Record<string, unknown> = { grant_type: request.grantType, scope, jti };
     let refresh = request.refresh === 'new' ? undefined : request.refresh;
     if (request.refresh === 'new') {
       // The family and the audit row in one statement.
@@ -98,7 +95,7 @@ export class TokenMinter {
       access_token: access.token,
       token_type: 'Bearer',
       expires_in: access.expiresIn,
-      scope: scopes.join(' '),
+      scope,
     };
     if (refresh) response.refresh_token = refresh.token;
     if (idToken) response.id_token = idToken;
