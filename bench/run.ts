@@ -22,6 +22,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { validateEnvironment } from '../src/config/environment.js';
+import { EmbeddedPostgresLauncher } from '../src/database/embedded-postgres.launcher.js';
 import {
   allCores,
   cpuTimeOf,
@@ -1129,12 +1130,13 @@ async function setUpPortcullis(context: PortcullisContext): Promise<PortcullisSe
  * user may lack the rights, and then the round runs as it is.
  */
 async function settleDatabase(context: PortcullisContext): Promise<void> {
-  let url = context.env.DATABASE_URL;
+  // The embedded server Portcullis runs on its DATA_DIR, found the way a second process would.
+  const url =
+    context.env.DATABASE_URL ??
+    (await new EmbeddedPostgresLauncher({ dataDir: context.dataDir }).attach())?.url;
   if (!url) {
-    const state = JSON.parse(
-      readFileSync(path.join(context.dataDir, 'embedded-postgres.json'), 'utf8'),
-    ) as { port: number; password: string };
-    url = `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/portcullis`;
+    console.log('  (could not find the embedded database to vacuum and checkpoint)');
+    return;
   }
   const client = new pg.Client({ connectionString: url });
   try {
