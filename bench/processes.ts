@@ -263,9 +263,25 @@ export function cpuTimeOf(pid: number): number | undefined {
   }
 }
 
-/** The CPU time of every live descendant of `pid` together (ended ones are not counted). */
-export function descendantsCpuTime(pid: number): number {
-  return descendantsOf(pid).reduce((sum, child) => sum + (cpuTimeOf(child) ?? 0), 0);
+/** The CPU time of each live descendant of `pid`, by pid. */
+export function descendantsCpuTimes(pid: number): Map<number, number> {
+  const times = new Map<number, number>();
+  for (const child of descendantsOf(pid)) {
+    const time = cpuTimeOf(child);
+    if (time !== undefined) times.set(child, time);
+  }
+  return times;
+}
+
+/**
+ * The CPU time the descendants of `pid` used since `before` (descendantsCpuTimes): the growth
+ * of those still alive, and all of those born since. A process that ended meanwhile is not
+ * counted, rather than taken off.
+ */
+export function descendantsCpuTimeSince(pid: number, before: Map<number, number>): number {
+  let sum = 0;
+  for (const [child, time] of descendantsCpuTimes(pid)) sum += time - (before.get(child) ?? 0);
+  return sum;
 }
 
 /** USER_HZ: what /proc counts CPU time in. */

@@ -26,7 +26,8 @@ import { EmbeddedPostgresLauncher } from '../src/database/embedded-postgres.laun
 import {
   allCores,
   cpuTimeOf,
-  descendantsCpuTime,
+  descendantsCpuTimes,
+  descendantsCpuTimeSince,
   freePort,
   hasTaskset,
   memoryOf,
@@ -594,7 +595,7 @@ async function measure(id: string, load: Load, server: Started, onRun?: (rss: nu
     // Refresh tokens for the run are minted before it (each costs a password login).
     if (load.chains) await load.chains.fill(CONNECTIONS + SPARE_CHAINS);
     const serverBefore = cpuTimeOf(server.pid);
-    const databaseBefore = database ? descendantsCpuTime(server.pid) : undefined;
+    const databaseBefore = database ? descendantsCpuTimes(server.pid) : undefined;
     const result = await drive(load, seconds, target);
     const memory = memoryOf(server.pid);
     if (memory) {
@@ -607,7 +608,7 @@ async function measure(id: string, load: Load, server: Started, onRun?: (rss: nu
     if (serverBefore !== undefined && serverAfter !== undefined)
       result.serverCpuUs = perRequest(serverAfter - serverBefore);
     if (databaseBefore !== undefined)
-      result.databaseCpuUs = perRequest(descendantsCpuTime(server.pid) - databaseBefore);
+      result.databaseCpuUs = perRequest(descendantsCpuTimeSince(server.pid, databaseBefore));
     return result;
   };
   if (WARMUP > 0) target.warmups.push(await run(WARMUP));
