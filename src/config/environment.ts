@@ -16,6 +16,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { productionProblems } from './production-rules.js';
 
 /** Thrown when the environment is unusable; each line names one variable. */
 export class ConfigurationError extends Error {
@@ -256,12 +257,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (environment.EMBEDDED_PG_PORT === 5432) {
     problems.push('EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432');
   }
-  if (environment.NODE_ENV === 'production' && !environment.KEY_ENCRYPTION_SECRET) {
-    problems.push('KEY_ENCRYPTION_SECRET must be set when NODE_ENV is production');
-  }
-  if (environment.NODE_ENV === 'production' && !environment.COOKIE_SECRET) {
-    problems.push('COOKIE_SECRET must be set when NODE_ENV is production');
-  }
+  // Malformed values are reported above; the production rules judge well-formed ones.
+  if (problems.length === 0) problems.push(...productionProblems(environment));
   try {
     environment.UPSTREAM_CONNECTIONS = connectionsFromEnvironment(
       present as Record<string, string>,

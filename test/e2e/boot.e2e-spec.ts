@@ -248,6 +248,17 @@ describe('booting the server', () => {
       'ADMIN_CLIENT_SECRET must be 32 to 256',
     ],
     [{ NODE_ENV: 'production' }, 'KEY_ENCRYPTION_SECRET must be set when NODE_ENV is production'],
+    [
+      {
+        NODE_ENV: 'production',
+        ISSUER: 'http://auth.example.com',
+        ADMIN_CLIENT_ID: 'ops',
+        ADMIN_CLIENT_SECRET: 'a'.repeat(32),
+        KEY_ENCRYPTION_SECRET: 'k'.repeat(32),
+        COOKIE_SECRET: 'c'.repeat(32),
+      },
+      'ISSUER must be an https URL when NODE_ENV is production',
+    ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
   ])('refuses to start with %j, naming the variable in one line', async (env, message) => {
     const dataDir = await tempDir();
