@@ -14,6 +14,7 @@ import { DiscoveryModule } from './discovery/discovery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ResourceServerModule } from './resource-server/index.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UpstreamModule } from './upstream/upstream.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         UsersModule,
         TokensModule,
         DiscoveryModule,
+        MetricsModule,
         // Portcullis guards its own APIs with the same library sibling services use,
         // fed with its keys in-process instead of over HTTP.
         ResourceServerModule.forRootAsync({

@@ -9,6 +9,8 @@ import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
+import { installHttpMetrics } from './metrics/http-metrics.hook.js';
+import { MetricsRegistry } from './metrics/metrics.registry.js';
 
 /** Request bodies larger than this are answered 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -26,6 +28,7 @@ export function createHttpAdapter(): FastifyAdapter {
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry));
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
   const corsOrigins = app.get(CorsOrigins);
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));

@@ -47,6 +47,41 @@ describe('operations endpoints', () => {
     expect(res.text).not.toMatch(/node_modules|at \w+ \(|stack/);
   });
 
+  it('GET /metrics counts requests by route pattern and reports process figures', async () => {
+    const sample = async (series: string) => {
+      const line = (await t.http.get('/metrics')).text
+        .split('\n')
+        .find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.slice(series.length + 1)) : 0;
+    };
+    const byId = 'http_requests_total{method="GET",route="/admin/clients/:clientId",status="401"}';
+    const unmatched = 'http_requests_total{method="GET",route="unmatched",status="404"}';
+    const before = { byId: await sample(byId), unmatched: await sample(unmatched) };
+    await t.http.get('/admin/clients/some-id-1');
+    await t.http.get('/admin/clients/some-id-2');
+    await t.http.get('/no/such/page/12345');
+    // One series for both concrete ids: the route pattern, never the URL.
+    expect(await sample(byId)).toBe(before.byId + 2);
+    expect(await sample(unmatched)).toBe(before.unmatched + 1);
+
+    const res = await t.http.get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.text).not.toContain('some-id-1');
+    expect(res.text).not.toContain('12345');
+    expect(res.text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",route="\/health"/);
+    for (const figure of [
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_active_handles_total',
+      'process_open_fds',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
+      expect(res.text).toContain(`\n${figure} `);
+    }
+  });
+
   it('refuses oversized headers', async () => {
     const res = await t.http.request('GET', '/health', {
       headers: { 'x-big': 'a'.repeat(20 * 1024) },
