@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import pLimit from 'p-limit';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { KeyEncryption } from '../keys/key-encryption.js';
@@ -10,6 +11,13 @@ export interface UpstreamTokenValue {
   refreshToken?: string;
   refreshExpiresAt?: Date;
 }
+
+/**
+ * A mint holds a pooled connection (its advisory lock) for as long as the upstream takes, up
+ * to UPSTREAM_TIMEOUT_MS. At most this many do so at once, so that a slow upstream and many
+ * subjects cannot take the whole pool (10) from token requests; further mints wait in line.
+ */
+export const MINTS_HOLDING_A_CONNECTION = 4;
 
 interface Row {
   token_encrypted: Buffer;
@@ -29,6 +37,7 @@ interface Row {
 export class TokenCache {
   /** In this process, concurrent requests share one promise and one database connection. */
   private readonly inflight = new Map<string, Promise<UpstreamTokenValue>>();
+  private readonly mintSlots = pLimit(MINTS_HOLDING_A_CONNECTION);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,7 +55,9 @@ export class TokenCache {
     const key = `${connection}\u0000${subject}`;
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.mintLocked(connection, subject, mint).finally(() => this.inflight.delete(key));
+      pending = this.mintSlots(() => this.mintLocked(connection, subject, mint)).finally(() =>
+        this.inflight.delete(key),
+      );
       this.inflight.set(key, pending);
     }
     return pending;

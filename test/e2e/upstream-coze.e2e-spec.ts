@@ -240,3 +240,62 @@ describe('Coze token broker', () => {
     ).toEqual([]);
   });
 });
+
+describe('Coze token broker with a slow upstream', () => {
+  let t: TestApp;
+  let coze: Awaited<ReturnType<typeof startCozeSimulator>>;
+
+  beforeAll(async () => {
+    coze = await startCozeSimulator({ appId: APP_ID, kid: KID, publicKey });
+    t = await startTestApp({ env: { UPSTREAM_TIMEOUT_MS: '8000' } });
+    const admin = await adminAuth(t);
+    const created = await t.http.json(
+      'POST',
+      '/admin/upstreams',
+      {
+        name: 'coze-slow',
+        provider: 'coze',
+        client_id: APP_ID,
+        private_key: PRIVATE_PEM,
+        kid: KID,
+        token_endpoint: coze.tokenEndpoint,
+      },
+      admin,
+    );
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    await t.close();
+    await coze.close();
+  });
+
+  it('keeps token requests served while many sessions wait on it', async () => {
+    const admin = await adminAuth(t);
+    const broker = await registerClient(t, admin, {
+      grant_types: ['client_credentials'],
+      scope: 'upstream:coze upstream:coze:any-session',
+    });
+    const bearer = (await token(t, { grant_type: 'client_credentials' }, basic(broker))).body
+      .access_token!;
+    // Each mint holds a database connection for as long as Coze takes: longer than a request
+    // may wait for one (3 s). Twelve at once would hold the whole pool (10) without a cap.
+    coze.state.behaviour = 'slow';
+    coze.state.slowMs = 3500;
+    const sessions = Array.from({ length: 12 }, (_, i) =>
+      t.http.request<Answer>('POST', '/upstream/coze/coze-slow/token', {
+        auth: { bearer },
+        headers: { 'x-user-id': `slow-${i}` },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the mints are under way
+    const during = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        token(t, { grant_type: 'client_credentials' }, basic(broker)),
+      ),
+    );
+    expect(during.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    const answers = await Promise.all(sessions);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(200));
+    expect(new Set(answers.map((answer) => answer.body.access_token)).size).toBe(12);
+  }, 40_000);
+});

@@ -24,6 +24,8 @@ export async function startCozeSimulator(options: {
   const state = {
     calls: 0,
     behaviour: 'ok' as CozeBehaviour,
+    /** How long a 'slow' answer takes. */
+    slowMs: 3000,
     sessions: [] as string[],
     paths: [] as string[],
   };
@@ -45,7 +47,7 @@ export async function startCozeSimulator(options: {
           return response.end(JSON.stringify({ code: 500, msg: 'internal error' }));
         }
         if (state.behaviour === 'slow')
-          await new Promise((resolve) => setTimeout(resolve, 3000).unref());
+          await new Promise((resolve) => setTimeout(resolve, state.slowMs).unref());
         if (state.behaviour === 'refuse') return refuse(response, 400, 4100, 'app is disabled');
         if (
           request.method !== 'POST' ||
