@@ -192,6 +192,26 @@ export class Environment {
   LOGIN_RATE_LIMIT = 120;
 
   @Transform(toInt)
+  @IsInt({ message: 'CLIENT_AUTH_MAX_FAILURES must be an integer between 1 and 1000' })
+  @Min(1, { message: 'CLIENT_AUTH_MAX_FAILURES must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'CLIENT_AUTH_MAX_FAILURES must be an integer between 1 and 1000' })
+  CLIENT_AUTH_MAX_FAILURES = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'CLIENT_AUTH_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  @Min(1, { message: 'CLIENT_AUTH_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  @Max(100000, {
+    message: 'CLIENT_AUTH_MAX_FAILURES_PER_IP must be an integer between 1 and 100000',
+  })
+  CLIENT_AUTH_MAX_FAILURES_PER_IP = 100;
+
+  @Transform(toInt)
+  @IsInt({ message: 'CLIENT_AUTH_LOCK_SECONDS must be an integer between 1 and 86400' })
+  @Min(1, { message: 'CLIENT_AUTH_LOCK_SECONDS must be an integer between 1 and 86400' })
+  @Max(86400, { message: 'CLIENT_AUTH_LOCK_SECONDS must be an integer between 1 and 86400' })
+  CLIENT_AUTH_LOCK_SECONDS = 900;
+
+  @Transform(toInt)
   @IsInt({ message: 'SESSION_IDLE_TTL must be an integer number of seconds between 60 and 86400' })
   @Min(60, {
     message: 'SESSION_IDLE_TTL must be an integer number of seconds between 60 and 86400',
