@@ -9,15 +9,29 @@ import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
+import type { Environment } from './config/environment.js';
 import { installHttpMetrics } from './metrics/http-metrics.hook.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
 
 /** Request bodies larger than this are answered 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-export function createHttpAdapter(): FastifyAdapter {
+/**
+ * TRUST_PROXY as Fastify's `trustProxy`. Fastify takes a bare number as "trust no hop", so a
+ * hop count becomes the function proxy-addr makes of one: the first `hops` addresses, from
+ * the socket's peer outwards, may name the next.
+ */
+function trustProxyOption(trust: Environment['TRUST_PROXY']): boolean | string[] | TrustProxy {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+type TrustProxy = (address: string, hop: number) => boolean;
+
+/** The HTTP server, with the client's address taken as the validated TRUST_PROXY says. */
+export function createHttpAdapter(environment: Pick<Environment, 'TRUST_PROXY'>): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: trustProxyOption(environment.TRUST_PROXY),
     // Larger headers are refused by Node with 431 before they reach the app.
     http: { maxHeaderSize: 16 * 1024 },
     routerOptions: { maxParamLength: 256 },

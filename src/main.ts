@@ -29,7 +29,7 @@ async function bootstrap(): Promise<void> {
   try {
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.register(),
-      createHttpAdapter(),
+      createHttpAdapter(environment),
       {
         bufferLogs: true,
         abortOnError: false,

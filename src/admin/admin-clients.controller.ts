@@ -19,6 +19,7 @@ import { PaginationQuery } from '../common/pagination.query.js';
 import type { Actor } from '../audit/audit.service.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -26,7 +27,10 @@ import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
 @Scopes('admin')
 @Controller('admin/clients')
 export class AdminClientsController {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly disablement: Disablement,
+  ) {}
 
   /** Registers a client; a confidential client's secret is in this answer only. */
   @Post()
@@ -56,10 +60,11 @@ export class AdminClientsController {
     return presentClientWithSecret(client, secret);
   }
 
+  /** Refuses the client from now on and ends what it holds; enabling it revives none of it. */
   @Post(':clientId/disable')
   @HttpCode(200)
   async disable(@Param('clientId') clientId: string, @CurrentActor() actor: Actor) {
-    return presentClient(await this.clients.setDisabled(clientId, true, actor));
+    return presentClient(await this.disablement.disableClient(clientId, actor));
   }
 
   @Post(':clientId/enable')

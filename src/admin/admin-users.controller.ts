@@ -19,6 +19,7 @@ import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
 import { presentUser } from '../users/user.presenter.js';
 import { UsersService } from '../users/users.service.js';
+import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -26,7 +27,10 @@ import { UsersService } from '../users/users.service.js';
 @Scopes('admin')
 @Controller('admin/users')
 export class AdminUsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly disablement: Disablement,
+  ) {}
 
   @Post()
   async create(@Body() body: CreateUserDto, @CurrentActor() actor: Actor) {
@@ -49,10 +53,11 @@ export class AdminUsersController {
     return presentUser(await this.users.update(id, body, actor));
   }
 
+  /** Refuses the user from now on and ends what they hold; enabling them revives none of it. */
   @Post(':id/disable')
   @HttpCode(200)
   async disable(@Param('id') id: string, @CurrentActor() actor: Actor) {
-    return presentUser(await this.users.setDisabled(id, true, actor));
+    return presentUser(await this.disablement.disableUser(id, actor));
   }
 
   @Post(':id/enable')

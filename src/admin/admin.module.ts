@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { Disablement } from './disablement.service.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { AdminAuditController } from './admin-audit.controller.js';
@@ -12,7 +15,15 @@ import { AdminUsersController } from './admin-users.controller.js';
 
 /** Thin JSON controllers over the services; every route needs scope `admin`. */
 @Module({
-  imports: [ClientsModule, UsersModule, KeysModule, UpstreamModule],
+  imports: [
+    ClientsModule,
+    UsersModule,
+    KeysModule,
+    UpstreamModule,
+    TokensModule,
+    AuthorizationModule,
+  ],
+  providers: [Disablement],
   controllers: [
     AdminClientsController,
     AdminUsersController,

@@ -15,6 +15,7 @@ export const AUDIT_EVENT_TYPES = [
   'client.enabled',
   'client.secret_rotated',
   'client.deleted',
+  'client.locked',
   'user.created',
   'user.updated',
   'user.disabled',

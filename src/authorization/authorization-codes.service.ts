@@ -47,6 +47,16 @@ export class AuthorizationCodesService {
     private readonly config: AppConfig,
   ) {}
 
+  /** Deletes the unredeemed codes of a client or user: redeeming one later is invalid_grant. */
+  async discardUnredeemedOf(party: { clientId: string } | { userId: string }): Promise<void> {
+    const [column, value] =
+      'clientId' in party ? ['client_id', party.clientId] : ['user_id', party.userId];
+    await this.dataSource.query(
+      `DELETE FROM authorization_codes WHERE ${column} = $1 AND consumed_at IS NULL`,
+      [value],
+    );
+  }
+
   async issue(grant: CodeGrant): Promise<string> {
     const code = randomToken(32);
     await this.dataSource.query(

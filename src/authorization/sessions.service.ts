@@ -57,6 +57,11 @@ export class SessionsService {
       : undefined;
   }
 
+  /** Ends every browser session of the user. */
+  async endAllOf(userId: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+  }
+
   async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const value = readSignedCookie(request, SESSION_COOKIE);
     if (value)

@@ -1,5 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ClientsService } from '../clients/clients.service.js';
 import { BearerError } from '../resource-server/bearer-error.js';
 import { BearerAuthGuard, Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
 import { AccessTokenRevocations } from '../tokens/access-token-revocations.js';
@@ -13,6 +14,7 @@ import { UsersService } from '../users/users.service.js';
 export class UserinfoController {
   constructor(
     private readonly users: UsersService,
+    private readonly clients: ClientsService,
     private readonly revocations: AccessTokenRevocations,
   ) {}
 
@@ -27,9 +29,15 @@ export class UserinfoController {
         401,
       );
     }
-    const user = await this.users.findActive(principal.sub);
+    const [user, client] = await Promise.all([
+      this.users.findActive(principal.sub),
+      this.clients.findForAuthentication(principal.clientId),
+    ]);
     if (!user)
       throw new BearerError('invalid_token', 'the user of this token is disabled or gone', 401);
+    // A disabled client's tokens are as good as revoked, as introspection says too.
+    if (!client || client.disabled)
+      throw new BearerError('invalid_token', 'the client of this token is disabled or gone', 401);
     return {
       sub: user.id,
       preferred_username: user.username,

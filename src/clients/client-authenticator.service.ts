@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 import { digestsEqual, sha256 } from '../common/secrets.js';
 import { AssertionRejected, ClientAssertionVerifier } from './client-assertion.verifier.js';
+import { ClientAuthThrottle } from './client-auth-throttle.service.js';
 import type { Client, TokenEndpointAuthMethod } from './client.entity.js';
 import { ClientsService } from './clients.service.js';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export interface ClientCredentialsInput {
+  /** The remote address, for the failure counters. */
+  ip: string;
   authorization?: string;
   /** Single-valued body parameters of the request. */
   clientId?: string;
@@ -33,17 +36,22 @@ function formDecode(value: string): string {
   }
 }
 
+/** Longer client_ids are refused unread, and not counted under their own name. */
+const MAX_CLIENT_ID_LENGTH = 256;
+
 /**
  * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
  * HTTP Basic, body parameters, a signed assertion (private_key_jwt, RFC 7523 §2.2), or —
  * for public clients — client_id alone. A client may only use the method it registered,
- * and one method per request.
+ * and one method per request. Failures are counted, and refused outright while their
+ * client_id and address are locked (ClientAuthThrottle).
  */
 @Injectable()
 export class ClientAuthenticator {
   constructor(
     private readonly clients: ClientsService,
     private readonly assertions: ClientAssertionVerifier,
+    private readonly throttle: ClientAuthThrottle,
   ) {}
 
   /** Whether the request carries any client identification at all. */
@@ -58,10 +66,24 @@ export class ClientAuthenticator {
   }
 
   async authenticate(input: ClientCredentialsInput): Promise<Client> {
-    const presented = this.presented(input);
+    let clientId: string | undefined;
+    try {
+      const presented = this.presented(input);
+      if (presented.clientId !== undefined && presented.clientId.length <= MAX_CLIENT_ID_LENGTH)
+        clientId = presented.clientId;
+      await this.throttle.assertNotLocked(input.ip, clientId);
+      return await this.verify(presented);
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'invalid_client')
+        await this.throttle.recordFailure(input.ip, clientId);
+      throw error;
+    }
+  }
+
+  private async verify(presented: Presented): Promise<Client> {
     if (presented.method === 'private_key_jwt')
       return this.byAssertion(presented.assertion, presented.clientId);
-    if (presented.clientId.length > 256) throw OAuthError.invalidClient();
+    if (presented.clientId.length > MAX_CLIENT_ID_LENGTH) throw OAuthError.invalidClient();
     const client = await this.clients.findForAuthentication(presented.clientId);
 
     const expected = client?.secretDigest ?? NO_CLIENT_DIGEST;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
+import { ClientAuthThrottle } from './client-auth-throttle.service.js';
 import { ClientAssertionVerifier } from './client-assertion.verifier.js';
 import { ClientAuthenticator } from './client-authenticator.service.js';
 import { Client } from './client.entity.js';
@@ -12,6 +13,7 @@ import { CorsOrigins } from './cors-origins.service.js';
   providers: [
     ClientsService,
     ClientAuthenticator,
+    ClientAuthThrottle,
     ClientAssertionVerifier,
     AdminClientBootstrap,
     CorsOrigins,

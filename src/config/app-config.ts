@@ -26,6 +26,12 @@ export class AppConfig {
     /** Password attempts per remote address per minute; 0 turns the limit off. */
     ratePerMinute: number;
   };
+  /** Failed client authentications per client_id and address, and per address, before a lock. */
+  readonly clientAuthThrottle: {
+    maxFailuresPerClient: number;
+    maxFailuresPerIp: number;
+    lockSeconds: number;
+  };
   readonly signingAlg: 'ES256' | 'RS256';
   readonly keyEncryptionSecret?: string;
   readonly cookieSecret?: string;
@@ -60,6 +66,11 @@ export class AppConfig {
       maxFailuresPerIp: get('LOGIN_MAX_FAILURES_PER_IP'),
       lockSeconds: get('LOGIN_LOCK_SECONDS'),
       ratePerMinute: get('LOGIN_RATE_LIMIT'),
+    };
+    this.clientAuthThrottle = {
+      maxFailuresPerClient: get('CLIENT_AUTH_MAX_FAILURES'),
+      maxFailuresPerIp: get('CLIENT_AUTH_MAX_FAILURES_PER_IP'),
+      lockSeconds: get('CLIENT_AUTH_LOCK_SECONDS'),
     };
     this.signingAlg = get('SIGNING_ALG');
     this.keyEncryptionSecret = get('KEY_ENCRYPTION_SECRET');

@@ -51,4 +51,29 @@ describe('validateEnvironment', () => {
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ SOMETHING_ELSE: 'x' })).not.toHaveProperty('SOMETHING_ELSE');
   });
+
+  it('reads TRUST_PROXY as false, a hop count, or a list of proxy addresses and CIDRs', () => {
+    expect(validateEnvironment({}).TRUST_PROXY).toBe(false);
+    expect(validateEnvironment({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(validateEnvironment({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(
+      validateEnvironment({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8' }).TRUST_PROXY,
+    ).toEqual(['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8']);
+  });
+
+  it('refuses a TRUST_PROXY that trusts everyone or is not addresses', () => {
+    for (const value of [
+      'true',
+      '0',
+      '33',
+      '10.0.0.0/33',
+      '::1/129',
+      'proxy.example.com',
+      '1.2.3.4,',
+    ]) {
+      expect(() => validateEnvironment({ TRUST_PROXY: value })).toThrow(
+        'TRUST_PROXY must be false, a hop count from 1 to 32, or a comma-separated list of proxy addresses or CIDRs',
+      );
+    }
+  });
 });

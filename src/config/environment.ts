@@ -4,6 +4,7 @@ import {
   connectionsFromEnvironment,
   UPSTREAM_VARIABLES,
 } from '../upstream/environment-connections.js';
+import { isIP } from 'node:net';
 import {
   IsIn,
   IsInt,
@@ -14,6 +15,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import { productionProblems } from './production-rules.js';
@@ -28,6 +30,28 @@ export class ConfigurationError extends Error {
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+const TRUST_PROXY_MESSAGE =
+  'TRUST_PROXY must be false, a hop count from 1 to 32, or a comma-separated list of proxy addresses or CIDRs';
+
+/** An address, or an address with a prefix length that fits its family. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it; the raw text when it is none of the forms. */
+const toTrustProxy = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (/^false$/i.test(text)) return false;
+  if (/^\d+$/.test(text)) return Number(text) >= 1 && Number(text) <= 32 ? Number(text) : text;
+  const entries = text.split(',').map((entry) => entry.trim());
+  return entries.every(isAddressOrCidr) ? entries : text;
+};
 
 const URL_WITHOUT_EXTRAS = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*[^\s?#/])?$/;
 
@@ -57,6 +81,26 @@ export class Environment {
     message: 'ISSUER must be an http(s) URL without query, fragment or trailing slash',
   })
   ISSUER?: string;
+
+  /**
+   * Which peers may tell the client's address in X-Forwarded-For (Fastify's `trustProxy`):
+   * unset or `false`, the socket's address is the client's (a forged header is ignored);
+   * a comma-separated list of proxy addresses and CIDRs (`10.0.0.0/8,127.0.0.1`), whose
+   * forwarded address is believed; or a hop count (`1`: the one proxy in front), which
+   * believes whoever connects, so only where nothing reaches the server but its proxies. The address counts toward the per-address sign-in and
+   * client-authentication limits and goes into the audit trail. `true` (trust any hop) is
+   * refused: it would let every client choose the address it is counted as.
+   */
+  @Transform(toTrustProxy)
+  @ValidateBy({
+    name: 'trustProxy',
+    validator: {
+      validate: (value: unknown) =>
+        value === false || typeof value === 'number' || Array.isArray(value),
+      defaultMessage: () => TRUST_PROXY_MESSAGE,
+    },
+  })
+  TRUST_PROXY: false | number | string[] = false;
 
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, {
@@ -147,6 +191,26 @@ export class Environment {
   @Min(0, { message: 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000' })
   @Max(1000000, { message: 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000' })
   LOGIN_RATE_LIMIT = 120;
+
+  @Transform(toInt)
+  @IsInt({ message: 'CLIENT_AUTH_MAX_FAILURES must be an integer between 1 and 1000' })
+  @Min(1, { message: 'CLIENT_AUTH_MAX_FAILURES must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'CLIENT_AUTH_MAX_FAILURES must be an integer between 1 and 1000' })
+  CLIENT_AUTH_MAX_FAILURES = 10;
+
+  @Transform(toInt)
+  @IsInt({ message: 'CLIENT_AUTH_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  @Min(1, { message: 'CLIENT_AUTH_MAX_FAILURES_PER_IP must be an integer between 1 and 100000' })
+  @Max(100000, {
+    message: 'CLIENT_AUTH_MAX_FAILURES_PER_IP must be an integer between 1 and 100000',
+  })
+  CLIENT_AUTH_MAX_FAILURES_PER_IP = 100;
+
+  @Transform(toInt)
+  @IsInt({ message: 'CLIENT_AUTH_LOCK_SECONDS must be an integer between 1 and 86400' })
+  @Min(1, { message: 'CLIENT_AUTH_LOCK_SECONDS must be an integer between 1 and 86400' })
+  @Max(86400, { message: 'CLIENT_AUTH_LOCK_SECONDS must be an integer between 1 and 86400' })
+  CLIENT_AUTH_LOCK_SECONDS = 900;
 
   @Transform(toInt)
   @IsInt({ message: 'SESSION_IDLE_TTL must be an integer number of seconds between 60 and 86400' })

@@ -18,6 +18,7 @@ export function clientCredentials(
   params: TokenRequest,
 ): ClientCredentialsInput {
   return {
+    ip: request.ip,
     authorization: request.headers.authorization,
     clientId: params.get('client_id'),
     clientSecret: params.get('client_secret'),

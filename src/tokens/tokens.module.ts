@@ -11,6 +11,7 @@ import { IdTokenIssuer } from './id-token.issuer.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
 import { GRANT_HANDLER_CLASSES } from './grants/index.js';
 import { IntrospectionController } from './introspection.controller.js';
+import { PartyTokensRevoker } from './party-tokens-revoker.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { RevocationController } from './revocation.controller.js';
 import { TokenInspector } from './token-inspector.service.js';
@@ -30,6 +31,7 @@ import { TokenController } from './token.controller.js';
     IdTokenIssuer,
     TokenInspector,
     TokenRevoker,
+    PartyTokensRevoker,
     GrantRegistry,
     ...GRANT_HANDLER_CLASSES,
     {
@@ -42,6 +44,7 @@ import { TokenController } from './token.controller.js';
     AccessTokenIssuer,
     AccessTokenRevocations,
     GrantRegistry,
+    PartyTokensRevoker,
     RefreshTokensService,
     TokenMinter,
   ],

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { countFailure } from '../database/failure-counter.js';
 import { preparedQuery } from '../database/prepared-query.js';
 
 const accountKey = (username: string) => `account:${username.toLowerCase()}`;
@@ -54,21 +55,7 @@ export class LoginThrottleService {
       [accountKey(username), maxFailuresPerAccount],
       [ipKey(ip), maxFailuresPerIp],
     ] as const) {
-      const [row] = await this.dataSource.query<{ locked: boolean }[]>(
-        `INSERT INTO login_throttles AS t (key, failures, window_started_at, locked_until)
-         VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + make_interval(secs => $3) END)
-         ON CONFLICT (key) DO UPDATE SET
-           failures = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END,
-           window_started_at = CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN now() ELSE t.window_started_at END,
-           locked_until = CASE
-             WHEN (CASE WHEN t.window_started_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END) >= $2
-               AND (t.locked_until IS NULL OR t.locked_until <= now())
-             THEN now() + make_interval(secs => $3)
-             ELSE t.locked_until END
-         RETURNING locked_until > now() AND failures = $2 AS locked`,
-        [key, limit, lockSeconds],
-      );
-      if (row?.locked) {
+      if (await countFailure(this.dataSource, key, limit, lockSeconds)) {
         await this.audit.record({
           type: 'login.locked',
           clientId,
