@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
+
+/** Between an audit row's time and its token's `iat`, and between instances' clocks. */
+const CLOCK_SKEW_SECONDS = 60;
 
 /** The revocation list of access tokens: a `jti` stays listed until its token expires. */
 @Injectable()
@@ -12,6 +16,7 @@ export class AccessTokenRevocations {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
     feed: ChangeFeed,
   ) {
     this.answers = new ChangedRowsCache(feed, 'revoked_access_tokens', {
@@ -26,6 +31,28 @@ export class AccessTokenRevocations {
       [jti, expiresAt],
     );
     this.answers.forget(jti);
+  }
+
+  /**
+   * Revokes every access token a refresh-token family issued that may still be live (RFC 6819
+   * §5.2.2.3: a compromised grant loses its access tokens too). The audit rows of the family's
+   * issuances and rotations name their `jti`s; none older than ACCESS_TOKEN_TTL can be live.
+   */
+  async revokeIssuedByFamily(familyId: string, clientId: string): Promise<void> {
+    const rows = await this.dataSource.query<{ jti: string }[]>(
+      `WITH issued AS (
+         SELECT e.details->>'jti' AS jti, e.at FROM audit_events e
+          WHERE e.client_id = $2 AND e.type IN ('token.issued', 'refresh.rotated')
+            AND e.details->>'family_id' = $1 AND e.details ? 'jti'
+            AND e.at > now() - make_interval(secs => $3::int + $4::int)),
+       revoked AS (
+         INSERT INTO revoked_access_tokens (jti, expires_at)
+         SELECT jti, at + make_interval(secs => $3::int + $4::int) FROM issued
+         ON CONFLICT (jti) DO NOTHING RETURNING jti)
+       SELECT jti FROM revoked`,
+      [familyId, clientId, this.config.accessTokenTtl, CLOCK_SKEW_SECONDS],
+    );
+    for (const { jti } of rows) this.answers.forget(jti);
   }
 
   isRevoked(jti: string): Promise<boolean> {
