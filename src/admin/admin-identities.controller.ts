@@ -47,6 +47,7 @@ export class AdminIdentitiesController {
     @Param('connection') connection: string,
     @Param('externalId') externalId: string,
   ) {
+    await this.users.get(id);
     if (!(await this.identities.unlink(id, connection, externalId)))
       throw OAuthError.notFound('identity link');
   }
