@@ -4,10 +4,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { CookieSecret } from './authorization/cookie-secret.js';
 import { CorsOrigins } from './clients/cors-origins.service.js';
+import { answerClientError } from './common/client-error.handler.js';
 import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
+import { installStorableTextCheck } from './common/storable-text.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import type { Environment } from './config/environment.js';
 import { installHttpMetrics } from './metrics/http-metrics.hook.js';
@@ -35,6 +37,7 @@ export function createHttpAdapter(environment: Pick<Environment, 'TRUST_PROXY'>)
     // Larger headers are refused by Node with 431 before they reach the app.
     http: { maxHeaderSize: 16 * 1024 },
     routerOptions: { maxParamLength: 256 },
+    clientErrorHandler: answerClientError,
   });
 }
 
@@ -49,6 +52,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OAuthExceptionFilter());
   installCoalescedWrites(app.getHttpAdapter().getInstance());
+  installStorableTextCheck(app.getHttpAdapter().getInstance());
   // Set when the request arrives, so every answer carries them, errors included.
   app
     .getHttpAdapter()

@@ -4,10 +4,11 @@ import { presentAuditEvent } from '../audit/audit-event.presenter.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuditEventsQuery } from '../audit/dto/audit-events.query.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/audit-events')
 export class AdminAuditController {

@@ -19,11 +19,12 @@ import { PaginationQuery } from '../common/pagination.query.js';
 import type { Actor } from '../audit/audit.service.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
 import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/clients')
 export class AdminClientsController {

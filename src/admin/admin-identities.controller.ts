@@ -6,11 +6,12 @@ import { LinkIdentityDto } from '../upstream/dto/link-identity.dto.js';
 import { UpstreamConnectionsService } from '../upstream/upstream-connections.service.js';
 import { UpstreamIdentities } from '../upstream/upstream-identities.service.js';
 import { UsersService } from '../users/users.service.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
 
 /** Which upstream identities (Feishu open_ids) sign in as a local user. */
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/users/:id/upstream-identities')
 export class AdminIdentitiesController {
@@ -46,6 +47,7 @@ export class AdminIdentitiesController {
     @Param('connection') connection: string,
     @Param('externalId') externalId: string,
   ) {
+    await this.users.get(id);
     if (!(await this.identities.unlink(id, connection, externalId)))
       throw OAuthError.notFound('identity link');
   }

@@ -5,10 +5,11 @@ import type { Actor } from '../audit/audit.service.js';
 import { KeysService } from '../keys/keys.service.js';
 import { presentSigningKey } from '../keys/signing-key.presenter.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/keys')
 export class AdminKeysController {

@@ -19,11 +19,12 @@ import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
 import { presentUser } from '../users/user.presenter.js';
 import { UsersService } from '../users/users.service.js';
+import { AdminTokenGuard } from './admin-token.guard.js';
 import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/users')
 export class AdminUsersController {

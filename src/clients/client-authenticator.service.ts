@@ -29,11 +29,15 @@ const NO_CLIENT_DIGEST = sha256('portcullis:no-such-client');
 
 /** application/x-www-form-urlencoded decoding, as RFC 6749 §2.3.1 asks of Basic credentials. */
 function formDecode(value: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
+    decoded = decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {
     throw OAuthError.invalidClient('malformed client credentials');
   }
+  // No client id or secret holds a NUL, and PostgreSQL cannot look one up.
+  if (decoded.includes('\u0000')) throw OAuthError.invalidClient('malformed client credentials');
+  return decoded;
 }
 
 /** Longer client_ids are refused unread, and not counted under their own name. */

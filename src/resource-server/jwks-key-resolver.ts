@@ -63,7 +63,9 @@ export class JwksKeyResolver {
     }
     if (typeof header !== 'object' || header === null)
       throw new UntrustedTokenError('malformed token');
-    const { alg, kid, typ } = header;
+    const { alg, kid, typ, crit } = header;
+    // RFC 7515 §4.1.11: extensions listed in crit must be understood; this library knows none.
+    if (crit !== undefined) throw new UntrustedTokenError('unsupported critical header (crit)');
     if (typeof alg !== 'string' || !this.algorithms.has(alg)) {
       throw new UntrustedTokenError('signature algorithm not accepted');
     }

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
+
+/** Between an audit row's time and its token's `iat`, and between instances' clocks. */
+const CLOCK_SKEW_SECONDS = 60;
+
+/** Whose access tokens: one refresh-token family's, or all a client's or a user's. */
+export type IssuedTo = { clientId: string; familyId?: string } | { userId: string };
 
 /** The revocation list of access tokens: a `jti` stays listed until its token expires. */
 @Injectable()
@@ -12,6 +19,7 @@ export class AccessTokenRevocations {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
     feed: ChangeFeed,
   ) {
     this.answers = new ChangedRowsCache(feed, 'revoked_access_tokens', {
@@ -26,6 +34,37 @@ export class AccessTokenRevocations {
       [jti, expiresAt],
     );
     this.answers.forget(jti);
+  }
+
+  /**
+   * Revokes every access token that may still be live of one refresh-token family (RFC 6819
+   * §5.2.2.3: a compromised grant loses its access tokens too), or of a whole client or user
+   * (disabled: the tokens stay dead if it is enabled again). The audit rows of issuances and
+   * rotations name their `jti`s (the minter audits every id before signing); none older than
+   * ACCESS_TOKEN_TTL can be live.
+   */
+  async revokeIssuedTo(whose: IssuedTo): Promise<void> {
+    const [condition, id] =
+      'userId' in whose
+        ? ['e.user_id = $1', whose.userId]
+        : whose.familyId === undefined
+          ? ['e.client_id = $1', whose.clientId]
+          : ["e.client_id = $1 AND e.details->>'family_id' = $4", whose.clientId];
+    const params: unknown[] = [id, this.config.accessTokenTtl, CLOCK_SKEW_SECONDS];
+    if ('familyId' in whose && whose.familyId !== undefined) params.push(whose.familyId);
+    const rows = await this.dataSource.query<{ jti: string }[]>(
+      `WITH issued AS (
+         SELECT DISTINCT ON (e.details->>'jti') e.details->>'jti' AS jti, e.at FROM audit_events e
+          WHERE ${condition} AND e.type IN ('token.issued', 'refresh.rotated')
+            AND e.details ? 'jti' AND e.at > now() - make_interval(secs => $2::int + $3::int)),
+       revoked AS (
+         INSERT INTO revoked_access_tokens (jti, expires_at)
+         SELECT jti, at + make_interval(secs => $2::int + $3::int) FROM issued
+         ON CONFLICT (jti) DO NOTHING RETURNING jti)
+       SELECT jti FROM revoked`,
+      params,
+    );
+    for (const { jti } of rows) this.answers.forget(jti);
   }
 
   isRevoked(jti: string): Promise<boolean> {

@@ -48,6 +48,8 @@ export class AccessTokenVerifier {
     try {
       const { payload } = await jwtVerify(token, await this.keys.verificationKeys(), {
         issuer: this.config.issuer,
+        // Every access token is issued for this server; any other aud is not one of ours.
+        audience: this.config.issuer,
         typ: 'at+jwt',
         algorithms: ['ES256', 'RS256'],
         requiredClaims: ['jti', 'exp', 'iat', 'sub', 'client_id'],

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuthorizationCodesService } from '../authorization/authorization-codes.service.js';
-import { AppConfig } from '../config/app-config.js';
+import { AccessTokenRevocations } from './access-token-revocations.js';
 
 /** A client, or a user, whose every grant is to end. */
-export type Party = { clientId: string } | { userId: string };
+export type Party = { clientId: string; familyId?: never } | { userId: string };
 
 /**
  * Ends everything a client or user holds, for when an administrator disables it: its refresh
@@ -19,7 +19,7 @@ export class PartyTokensRevoker {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly codes: AuthorizationCodesService,
-    private readonly config: AppConfig,
+    private readonly accessTokens: AccessTokenRevocations,
   ) {}
 
   async revokeEverythingOf(party: Party, reason: string): Promise<void> {
@@ -30,17 +30,7 @@ export class PartyTokensRevoker {
         WHERE ${column} = $1 AND revoked_at IS NULL`,
       [value, reason],
     );
-    // A token's exp is its issue time plus the TTL; a minute more covers the audit row
-    // being written just before the token was signed.
-    await this.dataSource.query(
-      `INSERT INTO revoked_access_tokens (jti, expires_at)
-       SELECT DISTINCT ON (details->>'jti') details->>'jti', at + make_interval(secs => $2 + 60)
-         FROM audit_events
-        WHERE ${column} = $1 AND type IN ('token.issued', 'refresh.rotated')
-          AND details ? 'jti' AND at > now() - make_interval(secs => $2 + 60)
-       ON CONFLICT (jti) DO NOTHING`,
-      [value, this.config.accessTokenTtl],
-    );
+    await this.accessTokens.revokeIssuedTo(party);
     await this.codes.discardUnredeemedOf(party);
   }
 }

@@ -7,6 +7,7 @@ import { randomToken, sha256 } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { AccessTokenRevocations } from './access-token-revocations.js';
 
 /** What a refresh token stands for. */
 export interface RefreshGrant {
@@ -136,6 +137,7 @@ export class RefreshTokensService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly accessTokens: AccessTokenRevocations,
   ) {}
 
   /**
@@ -284,13 +286,16 @@ export class RefreshTokensService {
     return row ? { familyId: row.id } : undefined;
   }
 
-  /** Revokes one family (a replayed authorization code's, for instance). */
+  /** Revokes one family and the access tokens it issued (a replayed authorization code's, for instance). */
   async revokeFamily(familyId: string, reason: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = $2
-        WHERE id = $1 AND revoked_at IS NULL`,
+    const [revoked] = await this.dataSource.query<{ client_id: string }[]>(
+      `WITH revoked AS (
+         UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = $2
+          WHERE id = $1 AND revoked_at IS NULL RETURNING client_id)
+       SELECT client_id FROM revoked`,
       [familyId, reason],
     );
+    if (revoked) await this.accessTokens.revokeIssuedTo({ clientId: revoked.client_id, familyId });
   }
 
   /** Revokes every family a user granted a client (the user withdrew consent). */
@@ -346,7 +351,7 @@ export class RefreshTokensService {
     return token;
   }
 
-  /** A consumed token presented again by its own client: revoke the whole family. */
+  /** A consumed token presented again by its own client: revoke the whole family, access tokens too. */
   private async detectReuse(digest: Buffer, clientId: string, ip?: string): Promise<void> {
     const [revoked] = await this.dataSource.query<{ id: string; user_id: string | null }[]>(
       `WITH revoked AS (
@@ -359,6 +364,7 @@ export class RefreshTokensService {
       [digest, clientId],
     );
     if (revoked) {
+      await this.accessTokens.revokeIssuedTo({ clientId, familyId: revoked.id });
       await this.audit.record({
         type: 'refresh.reuse_detected',
         clientId,

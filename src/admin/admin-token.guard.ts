@@ -1,0 +1,44 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ClientsService } from '../clients/clients.service.js';
+import { BearerError, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { AccessTokenRevocations } from '../tokens/access-token-revocations.js';
+
+/**
+ * What the admin API asks of a token beyond its signature and scope (BearerAuthGuard runs
+ * first): a client acting for itself — never a user's token, whatever its scope or the
+ * user's name — whose client is still enabled and still registered for `admin`, and which
+ * was not revoked. The admin API is the one place where a stolen token is worth everything,
+ * so it does not wait for the token to expire.
+ */
+@Injectable()
+export class AdminTokenGuard implements CanActivate {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly revocations: AccessTokenRevocations,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const principal = context.switchToHttp().getRequest<{ user: AccessTokenPrincipal }>().user;
+    if (principal.username !== undefined || principal.sub !== principal.clientId) {
+      throw new BearerError(
+        'insufficient_scope',
+        'the admin API takes a token a client obtained for itself, not a user’s',
+        403,
+        'admin',
+      );
+    }
+    const client = await this.clients.findForAuthentication(principal.clientId);
+    if (!client || client.disabled || !client.scopes.includes('admin')) {
+      throw new BearerError(
+        'invalid_token',
+        'the client of this token is disabled or no longer an administrator',
+        401,
+      );
+    }
+    const jti = principal.claims.jti;
+    if (typeof jti !== 'string' || (await this.revocations.isRevoked(jti))) {
+      throw new BearerError('invalid_token', 'the access token has been revoked', 401);
+    }
+    return true;
+  }
+}
