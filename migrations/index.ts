@@ -6,6 +6,7 @@ import { AuthorizationCodeFlow1795323492489 } from './1795323492489-Authorizatio
 import { UpstreamConnections1795325595618 } from './1795325595618-UpstreamConnections.js';
 import { FeishuIdentities1795326195651 } from './1795326195651-FeishuIdentities.js';
 import { ChangeNotifications1795500000000 } from './1795500000000-ChangeNotifications.js';
+import { CodeReplayMark1795976000000 } from './1795976000000-CodeReplayMark.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -15,4 +16,5 @@ export const migrations = [
   UpstreamConnections1795325595618,
   FeishuIdentities1795326195651,
   ChangeNotifications1795500000000,
+  CodeReplayMark1795976000000,
 ];
