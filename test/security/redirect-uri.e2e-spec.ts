@@ -56,8 +56,11 @@ describe('redirect URI manipulation and open redirects', () => {
     await createUser(t, admin, { username: 'erin', password: 'correct horse battery staple' });
   });
   afterAll(async () => {
-    await t.expectNoSecretInLogs();
-    await t.close();
+    try {
+      await t.expectNoSecretInLogs();
+    } finally {
+      await t.close();
+    }
   });
 
   describe('a redirect_uri other than a registered one, byte for byte, never redirects', () => {
