@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
 import type { Credentials } from '../support/http-client.js';
 import {
   adminAuth,
@@ -8,6 +10,7 @@ import {
   type Registered,
 } from '../support/flows.js';
 import { pkcePair } from '../support/pkce.js';
+import { pollUntil } from '../support/poll.js';
 import { AuthorizationDriver, CALLBACK } from './support/authorization-driver.js';
 import { startSecurityApp, type SecurityApp } from './support/security-app.js';
 
@@ -378,6 +381,38 @@ describe('authorization code injection, PKCE downgrade and replay', () => {
         expect(loser.body.error).toBe('invalid_grant');
       }
       await expectRevoked(winners[0].body);
+    });
+
+    it('a replay while the first redemption is still minting revokes what it then issues', async () => {
+      const { code, verifier } = await drive.codeFor(web, USER);
+      // Hold the first redemption between consuming the code and recording what it issued:
+      // its refresh token family cannot be written while this lock is held.
+      const lock = new pg.Client({ connectionString: t.database.url });
+      await lock.connect();
+      const digest = createHash('sha256').update(code).digest();
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE refresh_token_families IN SHARE ROW EXCLUSIVE MODE');
+      const first = drive.exchange(web, code, { code_verifier: verifier });
+      try {
+        const consumed = await pollUntil(
+          () =>
+            t.db.query(
+              'SELECT 1 FROM authorization_codes WHERE digest = $1 AND consumed_at IS NOT NULL',
+              [digest],
+            ),
+          (rows) => rows.length > 0,
+          { timeoutMs: 5000, intervalMs: 20 },
+        );
+        expect(consumed).toHaveLength(1);
+        const replay = await drive.exchange(web, code, { code_verifier: verifier });
+        expect(replay.body.error).toBe('invalid_grant');
+      } finally {
+        await lock.query('COMMIT');
+        await lock.end();
+      }
+      const winner = await first;
+      expect(winner.status).toBe(200);
+      await expectRevoked(winner.body);
     });
   });
 });
