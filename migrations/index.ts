@@ -7,6 +7,7 @@ import { UpstreamConnections1795325595618 } from './1795325595618-UpstreamConnec
 import { FeishuIdentities1795326195651 } from './1795326195651-FeishuIdentities.js';
 import { ChangeNotifications1795500000000 } from './1795500000000-ChangeNotifications.js';
 import { FailureCounterNotifications1795640000000 } from './1795640000000-FailureCounterNotifications.js';
+import { CodeReplayMark1795976000000 } from './1795976000000-CodeReplayMark.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -17,4 +18,5 @@ export const migrations = [
   FeishuIdentities1795326195651,
   ChangeNotifications1795500000000,
   FailureCounterNotifications1795640000000,
+  CodeReplayMark1795976000000,
 ];

@@ -60,6 +60,10 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
     .addHook('onRequest', (_request, reply, done) => {
       reply.header('X-Content-Type-Options', 'nosniff');
       reply.header('Referrer-Policy', 'no-referrer');
+      // No page of this server may be framed (clickjacking), the API docs included; the
+      // login and consent pages replace this policy with their stricter one.
+      reply.header('X-Frame-Options', 'DENY');
+      reply.header('Content-Security-Policy', "frame-ancestors 'none'");
       done();
     });
 

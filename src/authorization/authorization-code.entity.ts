@@ -61,4 +61,8 @@ export class AuthorizationCode {
 
   @Column({ name: 'family_id', type: 'uuid', nullable: true })
   familyId!: string | null;
+
+  /** Set by a replay, so that a redemption still minting revokes what it mints. */
+  @Column({ name: 'replayed_at', type: 'timestamptz', nullable: true })
+  replayedAt!: Date | null;
 }

@@ -109,6 +109,8 @@ export class AuthorizationCodesService {
         },
       };
     }
+    // Marked in the same statement that reads what was issued: a redemption still minting
+    // either recorded its tokens before this (they are revoked here) or sees the mark after.
     const [used] = await this.dataSource.query<
       {
         client_id: string;
@@ -117,8 +119,11 @@ export class AuthorizationCodesService {
         issued_jti_expires_at: Date | null;
       }[]
     >(
-      `SELECT client_id, family_id, issued_jti, issued_jti_expires_at FROM authorization_codes
-        WHERE digest = $1 AND consumed_at IS NOT NULL`,
+      `WITH marked AS (
+         UPDATE authorization_codes SET replayed_at = coalesce(replayed_at, now())
+          WHERE digest = $1 AND consumed_at IS NOT NULL
+          RETURNING client_id, family_id, issued_jti, issued_jti_expires_at)
+       SELECT * FROM marked`,
       [digest],
     );
     if (!used) return { outcome: 'invalid' };
@@ -131,15 +136,23 @@ export class AuthorizationCodesService {
     };
   }
 
-  /** Remembers what the code produced, so a replay can revoke it. */
+  /**
+   * Remembers what the code produced, so a replay can revoke it. True when a replay came
+   * while the tokens were being minted: then the caller must revoke them itself.
+   */
   async recordIssued(
     digest: Buffer,
     issued: { jti: string; expiresAt: number; familyId?: string },
-  ): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE authorization_codes SET issued_jti = $2, issued_jti_expires_at = to_timestamp($3), family_id = $4
-        WHERE digest = $1`,
+  ): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ replayed_at: Date | null }[]>(
+      `WITH recorded AS (
+         UPDATE authorization_codes
+            SET issued_jti = $2, issued_jti_expires_at = to_timestamp($3), family_id = $4
+          WHERE digest = $1
+          RETURNING replayed_at)
+       SELECT * FROM recorded`,
       [digest, issued.jti, issued.expiresAt, issued.familyId ?? null],
     );
+    return row?.replayed_at != null;
   }
 }

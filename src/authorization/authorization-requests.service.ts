@@ -151,7 +151,8 @@ export class AuthorizationRequestsService {
             'code_challenge_method must be S256',
           );
         }
-        if (method === 'plain' && !client.allowPlainPkce) {
+        // A public client's verifier is its only proof: never sent where the challenge goes.
+        if (method === 'plain' && (client.isPublic || !client.allowPlainPkce)) {
           throw new AuthorizationRedirectError(
             'invalid_request',
             'code_challenge_method plain is not allowed; use S256',

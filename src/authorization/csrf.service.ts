@@ -19,7 +19,8 @@ export class CsrfError extends ForbiddenException {
 /**
  * Signed double-submit CSRF protection: a random value in a signed, HttpOnly cookie, and in
  * every form an HMAC of it that only this server can compute. A cross-site form can send the
- * cookie but cannot know the HMAC.
+ * cookie but cannot know the HMAC. A form the browser says came from another site is refused
+ * even with a valid token.
  */
 @Injectable()
 export class CsrfService {
@@ -41,12 +42,31 @@ export class CsrfService {
   }
 
   verify(request: FastifyRequest, submitted: unknown): void {
+    if (!this.sentFromThisSite(request)) throw new CsrfError();
     const value = readSignedCookie(request, CSRF_COOKIE);
     if (!value || typeof submitted !== 'string') throw new CsrfError();
     const expected = Buffer.from(this.mac(value));
     const given = Buffer.from(submitted);
     if (expected.length !== given.length || !timingSafeEqual(expected, given))
       throw new CsrfError();
+  }
+
+  /**
+   * What the browser says about where the form came from, a second line behind the token:
+   * Sec-Fetch-Site when sent, and Origin unless opaque ("null" is what a same-origin form
+   * sends under these pages' Referrer-Policy: no-referrer).
+   */
+  private sentFromThisSite(request: FastifyRequest): boolean {
+    const site = request.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+    const origin = request.headers.origin;
+    if (origin === undefined || origin === 'null') return true;
+    if (origin === new URL(this.config.issuer).origin) return true;
+    try {
+      return new URL(origin).host === request.headers.host;
+    } catch {
+      return false;
+    }
   }
 
   private mac(value: string): string {

@@ -35,7 +35,7 @@ function sameString(a: string, b: string): boolean {
  * RFC 6749 §4.1.3 with RFC 7636. The code is consumed first, atomically; then it must belong
  * to this client, repeat the redirect URI, and match its PKCE challenge (a code issued
  * without one refuses a verifier: no downgrade). A second redemption revokes what the first
- * one issued (§4.1.2).
+ * one issued (§4.1.2), even when it races the first one's minting.
  */
 @Injectable()
 export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
@@ -85,7 +85,18 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
       idToken: { authTime: grant.authTime, nonce: grant.nonce },
       ip: request.ip,
     });
-    await this.codes.recordIssued(digest, minted);
+    if (await this.codes.recordIssued(digest, minted)) {
+      // Replayed while these were minted: they are revoked like any issued before a replay.
+      await this.revokeIssued(
+        {
+          clientId: client.clientId,
+          familyId: minted.familyId ?? null,
+          jti: minted.jti,
+          jtiExpiresAt: new Date(minted.expiresAt * 1000),
+        },
+        request.ip,
+      );
+    }
     return minted.response;
   }
 
