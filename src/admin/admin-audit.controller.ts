@@ -4,11 +4,12 @@ import { presentAuditEvent } from '../audit/audit-event.presenter.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuditEventsQuery } from '../audit/dto/audit-events.query.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard, AdminTokenGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/audit-events')
 export class AdminAuditController {

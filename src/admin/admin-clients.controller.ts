@@ -19,12 +19,13 @@ import { PaginationQuery } from '../common/pagination.query.js';
 import type { Actor } from '../audit/audit.service.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard, AdminTokenGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/clients')
 export class AdminClientsController {

@@ -6,12 +6,13 @@ import { LinkIdentityDto } from '../upstream/dto/link-identity.dto.js';
 import { UpstreamConnectionsService } from '../upstream/upstream-connections.service.js';
 import { UpstreamIdentities } from '../upstream/upstream-identities.service.js';
 import { UsersService } from '../users/users.service.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 /** Which upstream identities (Feishu open_ids) sign in as a local user. */
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard, AdminTokenGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/users/:id/upstream-identities')
 export class AdminIdentitiesController {

@@ -5,11 +5,12 @@ import type { Actor } from '../audit/audit.service.js';
 import { KeysService } from '../keys/keys.service.js';
 import { presentSigningKey } from '../keys/signing-key.presenter.js';
 import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard, AdminTokenGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/keys')
 export class AdminKeysController {

@@ -1,21 +1,16 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service.js';
 import { BearerError, type AccessTokenPrincipal } from '../resource-server/index.js';
-import { AccessTokenRevocations } from '../tokens/access-token-revocations.js';
 
 /**
- * What the admin API asks of a token beyond its signature and scope (BearerAuthGuard runs
- * first): a client acting for itself — never a user's token, whatever its scope or the
- * user's name — whose client is still enabled and still registered for `admin`, and which
- * was not revoked. The admin API is the one place where a stolen token is worth everything,
+ * What the admin API asks of a token beyond its signature and scope, and beyond being live
+ * (BearerAuthGuard and LiveTokenGuard run first): a client acting for itself — never a
+ * user's token, whatever its scope or the user's name — and still registered for `admin`. The admin API is the one place where a stolen token is worth everything,
  * so it does not wait for the token to expire.
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(
-    private readonly clients: ClientsService,
-    private readonly revocations: AccessTokenRevocations,
-  ) {}
+  constructor(private readonly clients: ClientsService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const principal = context.switchToHttp().getRequest<{ user: AccessTokenPrincipal }>().user;
@@ -34,10 +29,6 @@ export class AdminTokenGuard implements CanActivate {
         'the client of this token is disabled or no longer an administrator',
         401,
       );
-    }
-    const jti = principal.claims.jti;
-    if (typeof jti !== 'string' || (await this.revocations.isRevoked(jti))) {
-      throw new BearerError('invalid_token', 'the access token has been revoked', 401);
     }
     return true;
   }

@@ -17,11 +17,12 @@ import { CreateUpstreamDto } from '../upstream/dto/create-upstream.dto.js';
 import { UpdateUpstreamDto } from '../upstream/dto/update-upstream.dto.js';
 import { presentConnection } from '../upstream/upstream-connection.presenter.js';
 import { UpstreamConnectionsService } from '../upstream/upstream-connections.service.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard, AdminTokenGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/upstreams')
 export class AdminUpstreamsController {

@@ -19,12 +19,13 @@ import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UpdateUserDto } from '../users/dto/update-user.dto.js';
 import { presentUser } from '../users/user.presenter.js';
 import { UsersService } from '../users/users.service.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard, AdminTokenGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
 @Scopes('admin')
 @Controller('admin/users')
 export class AdminUsersController {

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { BearerError } from '../resource-server/bearer-error.js';
+import { LiveTokenGuard } from '../tokens/live-token.guard.js';
 import {
   BearerAuthGuard,
   Principal,
@@ -18,7 +19,7 @@ import { ConsentsService } from './consents.service.js';
  */
 @ApiTags('account')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard)
 @Scopes('account')
 @Controller('account/api/consents')
 export class AccountApiController {

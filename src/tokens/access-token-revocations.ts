@@ -8,8 +8,13 @@ import { ChangedRowsCache } from '../database/changed-rows.cache.js';
 /** Between an audit row's time and its token's `iat`, and between instances' clocks. */
 const CLOCK_SKEW_SECONDS = 60;
 
-/** Whose access tokens: one refresh-token family's, or all a client's or a user's. */
-export type IssuedTo = { clientId: string; familyId?: string } | { userId: string };
+/**
+ * Whose access tokens: one refresh-token family's (of its client), a user's grants to one
+ * client, or everything a client or a user was issued.
+ */
+export type IssuedTo =
+  | { clientId: string; familyId?: string; userId?: string }
+  | { userId: string; clientId?: undefined; familyId?: undefined };
 
 /** The revocation list of access tokens: a `jti` stays listed until its token expires. */
 @Injectable()
@@ -44,22 +49,25 @@ export class AccessTokenRevocations {
    * ACCESS_TOKEN_TTL can be live.
    */
   async revokeIssuedTo(whose: IssuedTo): Promise<void> {
-    const [condition, id] =
-      'userId' in whose
-        ? ['e.user_id = $1', whose.userId]
-        : whose.familyId === undefined
-          ? ['e.client_id = $1', whose.clientId]
-          : ["e.client_id = $1 AND e.details->>'family_id' = $4", whose.clientId];
-    const params: unknown[] = [id, this.config.accessTokenTtl, CLOCK_SKEW_SECONDS];
-    if ('familyId' in whose && whose.familyId !== undefined) params.push(whose.familyId);
+    const params: unknown[] = [this.config.accessTokenTtl, CLOCK_SKEW_SECONDS];
+    const where = (
+      [
+        ['e.client_id', whose.clientId],
+        ['e.user_id', whose.userId],
+        ["e.details->>'family_id'", whose.familyId],
+      ] as const
+    )
+      .filter(([, value]) => value !== undefined)
+      .map(([column, value]) => `${column} = $${params.push(value)}`);
+    const condition = where.join(' AND ');
     const rows = await this.dataSource.query<{ jti: string }[]>(
       `WITH issued AS (
          SELECT DISTINCT ON (e.details->>'jti') e.details->>'jti' AS jti, e.at FROM audit_events e
           WHERE ${condition} AND e.type IN ('token.issued', 'refresh.rotated')
-            AND e.details ? 'jti' AND e.at > now() - make_interval(secs => $2::int + $3::int)),
+            AND e.details ? 'jti' AND e.at > now() - make_interval(secs => $1::int + $2::int)),
        revoked AS (
          INSERT INTO revoked_access_tokens (jti, expires_at)
-         SELECT jti, at + make_interval(secs => $2::int + $3::int) FROM issued
+         SELECT jti, at + make_interval(secs => $1::int + $2::int) FROM issued
          ON CONFLICT (jti) DO NOTHING RETURNING jti)
        SELECT jti FROM revoked`,
       params,

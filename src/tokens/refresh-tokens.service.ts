@@ -283,7 +283,10 @@ export class RefreshTokensService {
        SELECT id FROM revoked`,
       [sha256(token), clientId, reason],
     );
-    return row ? { familyId: row.id } : undefined;
+    if (!row) return undefined;
+    // RFC 7009 §2.1: the access tokens of the same grant go with it.
+    await this.accessTokens.revokeIssuedTo({ clientId, familyId: row.id });
+    return { familyId: row.id };
   }
 
   /** Revokes one family and the access tokens it issued (a replayed authorization code's, for instance). */
@@ -298,13 +301,14 @@ export class RefreshTokensService {
     if (revoked) await this.accessTokens.revokeIssuedTo({ clientId: revoked.client_id, familyId });
   }
 
-  /** Revokes every family a user granted a client (the user withdrew consent). */
+  /** Revokes every family a user granted a client, and their access tokens (consent withdrawn). */
   async revokeGrantsOf(userId: string, clientId: string, reason: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = $3
         WHERE user_id = $1 AND client_id = $2 AND revoked_at IS NULL`,
       [userId, clientId, reason],
     );
+    await this.accessTokens.revokeIssuedTo({ clientId, userId });
   }
 
   /** The state of a refresh token, for introspection; undefined when unknown. */

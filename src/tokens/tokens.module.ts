@@ -11,6 +11,7 @@ import { IdTokenIssuer } from './id-token.issuer.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
 import { GRANT_HANDLER_CLASSES } from './grants/index.js';
 import { IntrospectionController } from './introspection.controller.js';
+import { LiveTokenGuard } from './live-token.guard.js';
 import { PartyTokensRevoker } from './party-tokens-revoker.service.js';
 import { RefreshTokensService } from './refresh-tokens.service.js';
 import { RevocationController } from './revocation.controller.js';
@@ -32,6 +33,7 @@ import { TokenController } from './token.controller.js';
     TokenInspector,
     TokenRevoker,
     PartyTokensRevoker,
+    LiveTokenGuard,
     GrantRegistry,
     ...GRANT_HANDLER_CLASSES,
     {
@@ -44,6 +46,7 @@ import { TokenController } from './token.controller.js';
     AccessTokenIssuer,
     AccessTokenRevocations,
     GrantRegistry,
+    LiveTokenGuard,
     PartyTokensRevoker,
     RefreshTokensService,
     TokenMinter,

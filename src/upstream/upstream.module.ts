@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
+import { ClientsModule } from '../clients/clients.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { FeishuSignInController } from './feishu/feishu-sign-in.controller.js';
@@ -21,6 +23,8 @@ import { UpstreamHttp } from './upstream-http.js';
     TypeOrmModule.forFeature([UpstreamConnection]),
     KeysModule,
     UsersModule,
+    ClientsModule,
+    TokensModule,
     AuthorizationModule,
   ],
   controllers: [CozeTokenController, FeishuTokenController, FeishuSignInController],

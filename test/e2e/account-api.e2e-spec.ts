@@ -43,9 +43,19 @@ describe('account API (bearer, scope account)', () => {
   });
   afterAll(() => t.close());
 
-  it('lists and revokes the user’s own consents, revoking the refresh tokens under them', async () => {
+  it('lists and revokes the user’s own consents, revoking the tokens under them', async () => {
     const tokens = await login('account notes:read');
     const auth = { bearer: tokens.access_token! };
+    const underConsent = await login('notes:read');
+    const active = async (accessToken: string) =>
+      (
+        await t.http.form<{ active: boolean }>(
+          '/oauth/introspect',
+          { token: accessToken },
+          basic(app),
+        )
+      ).body.active;
+    expect(await active(underConsent.access_token!)).toBe(true);
     const list = await t.http.get<{
       items: { client_id: string; client_name: string; scope: string }[];
     }>('/account/api/consents', auth);
@@ -61,8 +71,11 @@ describe('account API (bearer, scope account)', () => {
     expect(
       (await t.http.request('DELETE', `/account/api/consents/${app.client_id}`, { auth })).status,
     ).toBe(204);
+    // The token that withdrew the consent was issued to that client for this user: it went too.
+    expect((await t.http.get('/account/api/consents', auth)).status).toBe(401);
+    const again = { bearer: (await login('account')).access_token! };
     expect(
-      (await t.http.get<{ items: unknown[] }>('/account/api/consents', auth)).body.items,
+      (await t.http.get<{ items: unknown[] }>('/account/api/consents', again)).body.items,
     ).toEqual([]);
     const refresh = await token(
       t,
@@ -70,8 +83,10 @@ describe('account API (bearer, scope account)', () => {
       basic(app),
     );
     expect(refresh.body.error).toBe('invalid_grant');
+    expect(await active(underConsent.access_token!)).toBe(false);
     expect(
-      (await t.http.request('DELETE', `/account/api/consents/${app.client_id}`, { auth })).status,
+      (await t.http.request('DELETE', `/account/api/consents/${app.client_id}`, { auth: again }))
+        .status,
     ).toBe(404);
   });
 

@@ -161,8 +161,11 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
     expect((await introspect(cc.body.access_token!, resourceServer)).body).toEqual({
       active: false,
     });
+    // Enabled again, it gets new tokens; what it held when disabled stays dead.
     await t.http.request('POST', `/admin/clients/${other.client_id}/enable`, { auth: admin });
-    expect((await introspect(cc.body.access_token!, resourceServer)).body.active).toBe(true);
+    expect((await introspect(cc.body.access_token!, resourceServer)).body.active).toBe(false);
+    const fresh = await token(t, { grant_type: 'client_credentials' }, basic(other));
+    expect((await introspect(fresh.body.access_token!, resourceServer)).body.active).toBe(true);
 
     const user = await createUser(t, admin, { username: 'xia', password });
     const { access_token, refresh_token } = await login('xia');

@@ -64,13 +64,35 @@ describe('attacks on refresh tokens', () => {
       grant_types: ['client_credentials'],
       scope: 'introspect',
     });
-    for (const name of ['ann', 'ben', 'cat', 'dan']) {
+    for (const name of ['ann', 'ben', 'cat', 'dan', 'eve']) {
       await createUser(t, admin, { username: name, password: PASSWORD });
     }
   });
   afterAll(async () => {
     await t.expectNoSecretInLogs();
     await t.close();
+  });
+
+  it('revoking a refresh token also revokes the access tokens of its grant (RFC 7009 §2.1), and no other grant', async () => {
+    const first = await login('eve');
+    const rotated = (await refresh(first.refresh_token)).body as Required<TokenBody>;
+    const other = await login('eve');
+    for (const accessToken of [first.access_token, rotated.access_token, other.access_token]) {
+      expect(await introspect(accessToken)).toBe(true);
+    }
+    const revoked = await t.http.form(
+      '/oauth/revoke',
+      { token: rotated.refresh_token, token_type_hint: 'refresh_token' },
+      basic(app),
+    );
+    expect(revoked.status).toBe(200);
+    expect(await introspect(first.access_token)).toBe(false);
+    expect(await introspect(rotated.access_token)).toBe(false);
+    expect((await userinfo(rotated.access_token)).status).toBe(401);
+    expect((await refresh(rotated.refresh_token)).body.error).toBe('invalid_grant');
+    // The user's other grant to the same client is untouched.
+    expect(await introspect(other.access_token)).toBe(true);
+    expect((await refresh(other.refresh_token)).status).toBe(200);
   });
 
   it('refresh token replay revokes the whole family, its live refresh token and its access tokens', async () => {

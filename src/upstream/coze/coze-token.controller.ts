@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
 import { BearerError } from '../../resource-server/bearer-error.js';
+import { LiveTokenGuard } from '../../tokens/live-token.guard.js';
 import {
   BearerAuthGuard,
   Principal,
@@ -19,7 +20,7 @@ export const ANY_SESSION_SCOPE = 'upstream:coze:any-session';
 /** Brokers Coze access tokens: callers never hold the app's private key. */
 @ApiTags('upstream')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard)
 @Scopes('upstream:coze')
 @Controller('upstream/coze')
 export class CozeTokenController {

@@ -9,6 +9,7 @@ import {
   Scopes,
   type AccessTokenPrincipal,
 } from '../../resource-server/index.js';
+import { LiveTokenGuard } from '../../tokens/live-token.guard.js';
 import { tokenAnswer } from '../token-answer.js';
 import { TokenCache } from '../token-cache.service.js';
 import { UpstreamIdentities } from '../upstream-identities.service.js';
@@ -18,7 +19,7 @@ import { FeishuClient } from './feishu.client.js';
 /** Brokers Feishu tokens: app and tenant tokens, and signed-in users' own tokens. */
 @ApiTags('upstream')
 @ApiBearerAuth()
-@UseGuards(BearerAuthGuard)
+@UseGuards(BearerAuthGuard, LiveTokenGuard)
 @Scopes('upstream:feishu')
 @Controller('upstream/feishu')
 export class FeishuTokenController {
