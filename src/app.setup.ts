@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { CookieSecret } from './authorization/cookie-secret.js';
 import { CorsOrigins } from './clients/cors-origins.service.js';
+import { answerClientError } from './common/client-error.handler.js';
 import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
@@ -19,6 +20,7 @@ export function createHttpAdapter(): FastifyAdapter {
     // Larger headers are refused by Node with 431 before they reach the app.
     http: { maxHeaderSize: 16 * 1024 },
     routerOptions: { maxParamLength: 256 },
+    clientErrorHandler: answerClientError,
   });
 }
 
