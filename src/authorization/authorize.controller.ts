@@ -1,6 +1,7 @@
 import { Controller, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse } from '../common/error-response.js';
 import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
@@ -66,7 +67,12 @@ export class AuthorizeController {
       if (error instanceof AuthorizationRedirectError) {
         return found(reply, this.flow.errorLocation(target, error.error, error.description));
       }
-      // Anything unexpected still goes back to the (verified) client as server_error.
+      // Anything else still goes back to the (verified) client: as invalid_request when the
+      // input was at fault (a NUL in state, say), as server_error otherwise.
+      const { status, body } = toErrorResponse(error);
+      if (status < 500) {
+        return found(reply, this.flow.errorLocation(target, body.error, body.error_description));
+      }
       request.log.error(error);
       return found(
         reply,
