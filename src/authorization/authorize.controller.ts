@@ -43,8 +43,7 @@ export class AuthorizeController {
       state: parsed.state ?? null,
     };
     try {
-      const stored = await this.requests.create(parsed, query);
-      const pending = { request: stored, client: parsed.client };
+      const validated = this.requests.validate(parsed, query);
       const user = parsed.prompt === 'login' ? undefined : await this.sessions.current(request);
       if (parsed.prompt === 'none') {
         if (!user)
@@ -53,7 +52,7 @@ export class AuthorizeController {
           !(await this.consents.covers(
             user.userId,
             parsed.client.clientId,
-            stored.scope.split(' ').filter(Boolean),
+            validated.scope.split(' ').filter(Boolean),
           ))
         ) {
           throw new AuthorizationRedirectError(
@@ -62,6 +61,9 @@ export class AuthorizeController {
           );
         }
       }
+      // Stored only once nothing can refuse it any more.
+      await this.requests.store(validated);
+      const pending = { request: validated, client: parsed.client };
       return found(reply, await this.flow.next(pending, user, request.ip));
     } catch (error) {
       if (error instanceof AuthorizationRedirectError) {
