@@ -7,6 +7,7 @@ import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { ConsentsService } from './consents.service.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
+import { PageRoute } from './page-route.js';
 import { found, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { SessionsService } from './sessions.service.js';
@@ -23,6 +24,7 @@ export class AuthorizeController {
 
   /** RFC 6749 §4.1.1: validate, store, and send the browser on to login, consent or the client. */
   @Get('authorize')
+  @PageRoute()
   @ApiExcludeEndpoint()
   async authorize(
     @Query() query: Record<string, unknown>,
