@@ -3,6 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { CookieSecret } from './authorization/cookie-secret.js';
+import { installPageErrors } from './authorization/page-route.js';
 import { CorsOrigins } from './clients/cors-origins.service.js';
 import { answerClientError } from './common/client-error.handler.js';
 import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
@@ -51,6 +52,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new OAuthExceptionFilter());
+  installPageErrors(app.getHttpAdapter().getInstance());
   installCoalescedWrites(app.getHttpAdapter().getInstance());
   installStorableTextCheck(app.getHttpAdapter().getInstance());
   // Set when the request arrives, so every answer carries them, errors included.

@@ -8,6 +8,7 @@ import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { formOf } from './form.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
+import { PageRoute } from './page-route.js';
 import { found, seeOther, sendPage } from './page-reply.js';
 import { accountConsentsPage } from './pages/account-consents.page.js';
 import { SessionsService } from './sessions.service.js';
@@ -26,6 +27,7 @@ export class AccountController {
   ) {}
 
   @Get()
+  @PageRoute()
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.sessions.current(request);
     if (!user) return found(reply, '/login');
@@ -41,6 +43,7 @@ export class AccountController {
 
   /** Withdraws a consent and revokes the refresh tokens issued under it. */
   @Post('revoke')
+  @PageRoute()
   @UseGuards(CsrfGuard)
   async revoke(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = formOf(body);

@@ -88,12 +88,19 @@ export class AuthorizationRequestsService {
     return { client, redirectUri, state, responseType, prompt };
   }
 
-  /** Checks the rest of the request; throws AuthorizationRedirectError; stores it when valid. */
-  async create(
-    parsed: ParsedAuthorization,
-    query: Record<string, unknown>,
-  ): Promise<AuthorizationRequest> {
+  /**
+   * Checks the rest of the request and answers it as a row to store, not yet stored (a
+   * request refused later, such as prompt=none without a session, leaves nothing behind).
+   * Throws AuthorizationRedirectError.
+   */
+  validate(parsed: ParsedAuthorization, query: Record<string, unknown>): AuthorizationRequest {
     const { client } = parsed;
+    // RFC 6749 §3.1: no parameter may be repeated, including those read nowhere (prompt).
+    const repeated = Object.keys(query).find((name) => typeof query[name] !== 'string');
+    if (repeated !== undefined) {
+      const shown = /^[\w.-]{1,64}$/.test(repeated) ? repeated : 'each parameter';
+      throw new AuthorizationRedirectError('invalid_request', `${shown} must be sent once`);
+    }
     const responseType = single(query, 'response_type');
     if (!responseType)
       throw new AuthorizationRedirectError('invalid_request', 'response_type is required');
@@ -170,7 +177,7 @@ export class AuthorizationRequestsService {
       method = undefined;
     }
 
-    const request = this.requests.create({
+    return this.requests.create({
       id: randomToken(24),
       clientId: client.clientId,
       responseType,
@@ -182,6 +189,10 @@ export class AuthorizationRequestsService {
       codeChallenge: codeChallenge ?? null,
       codeChallengeMethod: method ?? null,
     });
+  }
+
+  /** Stores a validated request for the login and consent steps. */
+  async store(request: AuthorizationRequest): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO authorization_requests (id, client_id, response_type, redirect_uri, redirect_uri_given,
          scope, state, nonce, code_challenge, code_challenge_method, expires_at)
@@ -200,7 +211,6 @@ export class AuthorizationRequestsService {
         REQUEST_TTL_SECONDS,
       ],
     );
-    return request;
   }
 
   /** A pending request that has not expired, with its client. */

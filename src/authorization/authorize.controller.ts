@@ -1,11 +1,13 @@
 import { Controller, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toErrorResponse } from '../common/error-response.js';
 import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { ConsentsService } from './consents.service.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
+import { PageRoute } from './page-route.js';
 import { found, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { SessionsService } from './sessions.service.js';
@@ -22,6 +24,7 @@ export class AuthorizeController {
 
   /** RFC 6749 §4.1.1: validate, store, and send the browser on to login, consent or the client. */
   @Get('authorize')
+  @PageRoute()
   @ApiExcludeEndpoint()
   async authorize(
     @Query() query: Record<string, unknown>,
@@ -42,8 +45,7 @@ export class AuthorizeController {
       state: parsed.state ?? null,
     };
     try {
-      const stored = await this.requests.create(parsed, query);
-      const pending = { request: stored, client: parsed.client };
+      const validated = this.requests.validate(parsed, query);
       const user = parsed.prompt === 'login' ? undefined : await this.sessions.current(request);
       if (parsed.prompt === 'none') {
         if (!user)
@@ -52,7 +54,7 @@ export class AuthorizeController {
           !(await this.consents.covers(
             user.userId,
             parsed.client.clientId,
-            stored.scope.split(' ').filter(Boolean),
+            validated.scope.split(' ').filter(Boolean),
           ))
         ) {
           throw new AuthorizationRedirectError(
@@ -61,12 +63,20 @@ export class AuthorizeController {
           );
         }
       }
+      // Stored only once nothing can refuse it any more.
+      await this.requests.store(validated);
+      const pending = { request: validated, client: parsed.client };
       return found(reply, await this.flow.next(pending, user, request.ip));
     } catch (error) {
       if (error instanceof AuthorizationRedirectError) {
         return found(reply, this.flow.errorLocation(target, error.error, error.description));
       }
-      // Anything unexpected still goes back to the (verified) client as server_error.
+      // Anything else still goes back to the (verified) client: as invalid_request when the
+      // input was at fault (a NUL in state, say), as server_error otherwise.
+      const { status, body } = toErrorResponse(error);
+      if (status < 500) {
+        return found(reply, this.flow.errorLocation(target, body.error, body.error_description));
+      }
       request.log.error(error);
       return found(
         reply,

@@ -18,6 +18,7 @@ import { CsrfService } from './csrf.service.js';
 import { formOf } from './form.js';
 import { expiredPage } from './login.controller.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
+import { PageRoute } from './page-route.js';
 import { found, seeOther, sendPage } from './page-reply.js';
 import { consentPage } from './pages/consent.page.js';
 import { describeScope } from './scope-descriptions.js';
@@ -35,6 +36,7 @@ export class ConsentController {
   ) {}
 
   @Get()
+  @PageRoute()
   async show(
     @Query('request') requestId: unknown,
     @Req() request: FastifyRequest,
@@ -58,6 +60,7 @@ export class ConsentController {
 
   /** Allow → code and redirect; deny → access_denied. Both 303 (RFC 9700 §4.12). */
   @Post()
+  @PageRoute()
   @UseGuards(CsrfGuard)
   async decide(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = formOf(body);

@@ -23,6 +23,7 @@ import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { formOf } from './form.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
+import { PageRoute } from './page-route.js';
 import { seeOther, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { loginPage } from './pages/login.page.js';
@@ -48,6 +49,7 @@ export class LoginController {
   ) {}
 
   @Get('login')
+  @PageRoute()
   async show(
     @Query('request') requestId: unknown,
     @Req() request: FastifyRequest,
@@ -68,6 +70,7 @@ export class LoginController {
 
   /** The same checks, throttling and audit as the password grant; a new session on success. */
   @Post('login')
+  @PageRoute()
   @UseGuards(CsrfGuard, LoginRateLimitGuard)
   async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = formOf(body);
@@ -114,6 +117,7 @@ export class LoginController {
   }
 
   @Post('logout')
+  @PageRoute()
   @UseGuards(CsrfGuard)
   async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.sessions.end(request, reply);

@@ -22,6 +22,16 @@ function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * PostgreSQL refusing a value the client sent: a NUL character (22021), which no text column
+ * can hold, or text that does not convert (22P05). The client's input is at fault, so it is
+ * a 400 rather than a 500 — whichever query first met the value.
+ */
+function isUnstorableInput(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '22021' || code === '22P05';
+}
+
+/**
  * Turns anything thrown while serving a request into an RFC-shaped answer. Only
  * OAuthError and framework HTTP errors speak for themselves; everything else becomes a
  * bare server_error, so no stack trace, SQL or internal message reaches a client.
@@ -79,6 +89,16 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
     return {
       status: statusCode,
       body: { error: errorCodeForStatus(statusCode), error_description: message },
+      headers: {},
+    };
+  }
+  if (isUnstorableInput(exception)) {
+    return {
+      status: 400,
+      body: {
+        error: 'invalid_request',
+        error_description: 'the request contains characters that cannot be processed (such as NUL)',
+      },
       headers: {},
     };
   }

@@ -20,12 +20,15 @@ function holdsUnstorableText(value: unknown): boolean {
 }
 
 /**
- * Refuses, before any handler, a request whose path parameters, query or body hold a NUL
+ * Refuses, before any API handler, a request whose path parameters, query or body hold a NUL
  * character or a lone surrogate: PostgreSQL rejects such text with an error of its own (a 500
  * had it got that far), and no field of this API has a use for it.
  */
 export function installStorableTextCheck(fastify: FastifyInstance): void {
   fastify.addHook('preHandler', (request, reply, done) => {
+    // Pages answer for themselves: /oauth/authorize must send a bad `state` back to the
+    // client as invalid_request, and the others render PostgreSQL's refusal as a 400 page.
+    if ((request.routeOptions.config as { page?: unknown }).page === true) return done();
     if (![request.params, request.query, request.body].some(holdsUnstorableText)) return done();
     const { status, body } = toErrorResponse(
       OAuthError.invalidRequest(

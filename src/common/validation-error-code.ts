@@ -13,6 +13,11 @@ export const ValidationErrorCode =
   };
 
 export function validationErrorCodeOf(target: object | undefined): string {
-  const code: unknown = target ? Reflect.getMetadata(KEY, target.constructor) : undefined;
-  return typeof code === 'string' ? code : 'invalid_request';
+  return (target && validationErrorCodeOfType(target.constructor)) ?? 'invalid_request';
+}
+
+/** The code a DTO class names, if it names one. */
+export function validationErrorCodeOfType(type: object): string | undefined {
+  const code: unknown = Reflect.getMetadata(KEY, type);
+  return typeof code === 'string' ? code : undefined;
 }

@@ -9,15 +9,22 @@ export class TokenRequest {
     private readonly params: Record<string, unknown>,
     /** The remote address, for throttling and the audit trail. */
     readonly ip: string,
-  ) {}
+  ) {
+    // RFC 6749 §3.1: a repeated parameter makes the request invalid, whichever it is and
+    // whether or not this grant reads it — refused before anything else is looked at.
+    for (const [name, value] of Object.entries(params)) {
+      if (typeof value !== 'string') {
+        // The name is the client's: echoed only when it is a plain word.
+        const shown = /^[\w.-]{1,64}$/.test(name) ? name : 'each parameter';
+        throw OAuthError.invalidRequest(`${shown} must be sent once, as a single value`);
+      }
+    }
+  }
 
   get(name: string): string | undefined {
-    const value = this.params[name];
-    if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string') {
-      throw OAuthError.invalidRequest(`${name} must be sent once, as a single value`);
-    }
-    return value;
+    // Every value is a single string: the constructor refused anything else.
+    const value = Object.hasOwn(this.params, name) ? (this.params[name] as string) : undefined;
+    return value === '' ? undefined : value;
   }
 
   require(name: string): string {

@@ -10,6 +10,7 @@ import { AuthorizationRequestsService } from '../../authorization/authorization-
 import { clearCookie, readSignedCookie, setSignedCookie } from '../../authorization/cookies.js';
 import { PageExceptionFilter } from '../../authorization/page-exception.filter.js';
 import { found, sendPage } from '../../authorization/page-reply.js';
+import { PageRoute } from '../../authorization/page-route.js';
 import { errorPage } from '../../authorization/pages/error.page.js';
 import { SessionsService } from '../../authorization/sessions.service.js';
 import { SignInOptions } from '../../authorization/sign-in-options.js';
@@ -62,6 +63,7 @@ export class FeishuSignInController implements OnModuleInit {
   }
 
   @Get(':connection')
+  @PageRoute()
   async start(
     @Param('connection') name: string,
     @Query('request') requestId: unknown,
@@ -95,6 +97,7 @@ export class FeishuSignInController implements OnModuleInit {
   }
 
   @Get(':connection/callback')
+  @PageRoute()
   async callback(
     @Param('connection') name: string,
     @Query() query: Record<string, unknown>,
