@@ -90,4 +90,23 @@ describe('GroupCommit', () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => group.submit(i)));
     expect(most).toBe(2);
   });
+
+  it('tells when every item submitted so far has been written', async () => {
+    const written: number[] = [];
+    const group = new GroupCommit<number, number>({
+      write: async (items) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        written.push(...items);
+        return items;
+      },
+      maxBatch: 2,
+      maxInFlight: 1,
+      minIntervalMs: 0,
+    });
+    await group.idle(); // nothing submitted: at once
+    const submitted = [1, 2, 3, 4, 5].map((item) => group.submit(item));
+    await group.idle();
+    expect(written).toEqual([1, 2, 3, 4, 5]);
+    await Promise.all(submitted);
+  });
 });

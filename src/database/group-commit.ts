@@ -37,6 +37,7 @@ export class GroupCommit<I, O> {
   private inFlight = 0;
   private scheduled = false;
   private lastStart = -Infinity;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: GroupCommitOptions<I, O>) {}
 
@@ -50,6 +51,19 @@ export class GroupCommit<I, O> {
   /** Items waiting for a statement (for tests and metrics). */
   get waiting(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Resolves once every item submitted so far has been written or refused: at shutdown,
+   * before the pool the writer uses is closed.
+   */
+  idle(): Promise<void> {
+    if (this.isIdle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private get isIdle(): boolean {
+    return this.queue.length === 0 && this.inFlight === 0;
   }
 
   /** Starts a writer at the end of this event loop turn, when one is free and needed. */
@@ -78,6 +92,7 @@ export class GroupCommit<I, O> {
       }
     } finally {
       this.inFlight--;
+      if (this.isIdle) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
