@@ -6,7 +6,11 @@ export const CHANGES_CHANNEL = 'portcullis_changes';
 /** How often the listening connection proves it is alive, and how long it may take. */
 const HEARTBEAT_MS = 5_000;
 const HEARTBEAT_TIMEOUT_MS = 2_000;
-const MAX_RECONNECT_DELAY_MS = 30_000;
+/**
+ * Reconnection backs off up to this. Kept short: an attempt while PostgreSQL is away costs a
+ * refused connection, while every cache stays off (each request reads its rows) until it works.
+ */
+const MAX_RECONNECT_DELAY_MS = 5_000;
 
 type ChangeListener = (key: string) => void;
 
