@@ -1,8 +1,14 @@
 import type { FastifyInstance } from 'fastify';
+import net from 'node:net';
 
 /** How long requests in progress at shutdown may take to finish before their sockets are cut. */
 export const DRAIN_TIMEOUT_MS = 10_000;
-/** How often connections that fell idle during the drain are closed. */
+/**
+ * A connection is idle to Node until its request has been read: one the client sent just
+ * before the signal may still be in a buffer. Idle connections are closed only after this.
+ */
+const IDLE_GRACE_MS = 250;
+/** How often connections that are (or fell) idle during the drain are closed. */
 const IDLE_SWEEP_MS = 50;
 
 export interface HttpDrain {
@@ -30,9 +36,16 @@ export function installHttpDrain(fastify: FastifyInstance): HttpDrain {
       draining = true;
       const server = fastify.server;
       if (!server.listening) return true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // close() cuts the connections idle at that moment; these fall idle later.
-      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      // net's close: stop listening, but not http's, which also cuts every idle connection
+      // at once — requests already sent but not yet read among them.
+      const closed = new Promise<void>((resolve) =>
+        net.Server.prototype.close.call(server, () => resolve()),
+      );
+      let sweep: NodeJS.Timeout | undefined;
+      const grace = setTimeout(() => {
+        server.closeIdleConnections();
+        sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      }, IDLE_GRACE_MS);
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
@@ -45,6 +58,7 @@ export function installHttpDrain(fastify: FastifyInstance): HttpDrain {
         }
         return finished;
       } finally {
+        clearTimeout(grace);
         clearInterval(sweep);
         clearTimeout(timer);
       }

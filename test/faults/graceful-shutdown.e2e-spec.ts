@@ -16,6 +16,7 @@ import {
   type TokenBody,
 } from '../support/flows.js';
 import { HttpClient, type HttpResponse } from '../support/http-client.js';
+import { pollUntil } from '../support/poll.js';
 import { startServer } from '../support/server-process.js';
 import { startTestApp, TEST_KEY_ENCRYPTION_SECRET, type TestApp } from '../support/test-app.js';
 
@@ -78,18 +79,37 @@ describe('graceful shutdown on SIGTERM', () => {
     });
     await createUser(t, admin, { username: 'drainer', password: PASSWORD });
 
-    const logins = Array.from({ length: LOGINS }, () =>
+    const loginRequests = Array.from({ length: LOGINS }, () =>
       token(
         t,
         { grant_type: 'password', username: 'drainer', password: PASSWORD },
         basic(passwordApp),
       ),
     );
-    const clientTokens = Array.from({ length: CLIENT_TOKENS }, () =>
-      token(t, { grant_type: 'client_credentials' }, basic(service)),
-    );
-    const pending = [...logins, ...clientTokens].map(settle);
-    await sleep(150); // every request is on the wire; the logins are still hashing
+    const logins = loginRequests.map(settle);
+    // Once a few logins are answered, every one has long been read by the server (their
+    // hashes are what it is waiting for: a couple at a time), and most are still queued.
+    const answered = (outcomes: Promise<Outcome>[], n: number) => {
+      let count = 0;
+      for (const outcome of outcomes) void outcome.then(() => count++);
+      return pollUntil(
+        () => Promise.resolve(count),
+        (done) => done >= n,
+        { timeoutMs: 20_000, intervalMs: 2 },
+      );
+    };
+    await answered(logins, 3);
+    // Token requests (their audit rows go through the group commit) on keep-alive connections
+    // the server accepted before, as a load balancer's are: a connection still waiting in the
+    // listen backlog at the signal is refused, not in flight.
+    const tokenBurst = () =>
+      Array.from({ length: CLIENT_TOKENS }, () =>
+        settle(token(t, { grant_type: 'client_credentials' }, basic(service))),
+      );
+    await Promise.all(tokenBurst());
+    const clientTokens = tokenBurst();
+    await answered(clientTokens, 1);
+    const pending = [...logins, ...clientTokens];
     const exit = exited(t);
     signalledAt = Date.now();
     t.server.child.kill('SIGTERM');
