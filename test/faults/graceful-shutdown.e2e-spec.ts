@@ -69,7 +69,7 @@ describe('graceful shutdown on SIGTERM', () => {
   let afterSignal: string;
 
   beforeAll(async () => {
-    // Errors are what this test looks for in stderr; warnings and above are written there.
+    // Warnings and errors are what this test looks for in the log (JSON lines on stdout).
     t = await startTestApp({ env: { LOG_LEVEL: 'warn' } });
     const admin = await adminAuth(t);
     passwordApp = await registerClient(t, admin, { grant_types: ['password'], scope: 'read' });
@@ -134,12 +134,13 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(afterSignal).toBe('ECONNREFUSED');
   });
 
-  it('exits 0 after the last answer, with nothing but the shutdown notice on stderr', () => {
+  it('exits 0 after the last answer, with nothing but the shutdown notice on stderr and no warning or error logged', () => {
     expect(exitCode).toBe(0);
     expect(exitedAt).toBeGreaterThanOrEqual(Math.max(...outcomes.map((o) => o.at)));
     const stderr = t.server.stderr();
     expect(stderr).not.toMatch(/Driver not Connected|error|ECONNRESET/i);
     expect(stderr.trim()).toBe('received SIGTERM, shutting down');
+    expect(loggedProblems(t.server.stdout())).toEqual([]);
   });
 
   it('committed the audit row of every token it answered', async () => {
@@ -181,6 +182,7 @@ describe('graceful shutdown with the embedded PostgreSQL', () => {
 
       expect(await server.stop('SIGTERM')).toBe(0);
       expect(server.stderr()).not.toMatch(/Driver not Connected|error/i);
+      expect(loggedProblems(server.stdout())).toEqual([]);
       expect(await postgresFor(dataDir)).toEqual([]);
       expect(isAlive(pid)).toBe(false);
       // A clean stop: the cluster's lock file is gone.
@@ -190,6 +192,20 @@ describe('graceful shutdown with the embedded PostgreSQL', () => {
     }
   }, 60_000);
 });
+
+/** Log lines (pino JSON) at warn level or above, and anything on stdout that is not JSON. */
+function loggedProblems(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .filter((line) => {
+      try {
+        return (JSON.parse(line) as { level: number }).level >= 40;
+      } catch {
+        return true;
+      }
+    });
+}
 
 function isAlive(pid: number): boolean {
   try {
