@@ -62,6 +62,25 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
 
+  it('fails the whole batch when the connection was lost, without writing its items again', async () => {
+    const batches: number[][] = [];
+    const lost = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    const group = new GroupCommit<number, number>({
+      write: (items) => {
+        batches.push([...items]);
+        return Promise.reject(lost);
+      },
+      maxBatch: 100,
+      maxInFlight: 1,
+      minIntervalMs: 0,
+    });
+    const outcomes = await Promise.allSettled([1, 2, 3].map((item) => group.submit(item)));
+    expect(outcomes).toEqual(Array(3).fill({ status: 'rejected', reason: lost }));
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
   it('fails every caller of a batch whose writer answered the wrong number of results', async () => {
     const group = new GroupCommit<number, number>({
       write: () => Promise.resolve([1]),
