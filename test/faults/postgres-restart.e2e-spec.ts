@@ -211,8 +211,10 @@ describe('PostgreSQL restarted under load', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await t?.close({ keepData: true });
-    await rm(t?.dataDir ?? '', { recursive: true, force: true });
+    if (t) {
+      await t.close({ keepData: true });
+      await rm(t.dataDir, { recursive: true, force: true });
+    }
     await postgres?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
