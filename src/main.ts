@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './app.setup.js';
+import { installHttpDrain, type HttpDrain } from './common/http-drain.js';
 import { ConfigurationError, validateEnvironment } from './config/environment.js';
 import { openDatabase } from './database/open-database.js';
 
@@ -26,6 +27,7 @@ async function bootstrap(): Promise<void> {
   process.env.DATABASE_URL = database.url;
 
   let app: NestFastifyApplication;
+  let http: HttpDrain;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
       AppModule.register(),
@@ -36,6 +38,7 @@ async function bootstrap(): Promise<void> {
       },
     );
     await configureApp(app);
+    http = installHttpDrain(app.getHttpAdapter().getInstance());
     await app.listen(environment.PORT, environment.HOST);
   } catch (error) {
     await database.stop();
@@ -47,8 +50,15 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`received ${signal}, shutting down\n`);
-    void app
-      .close()
+    // Outside in: no new connections and the requests in progress answered, then the app's
+    // own hooks (group commits flushed, the pool closed), then the embedded database.
+    void http
+      .drain()
+      .then((finished) => {
+        if (!finished)
+          process.stderr.write('requests still running at the drain timeout were cut\n');
+        return app.close();
+      })
       .then(() => database.stop())
       .then(
         () => process.exit(0),

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Page } from '../common/pagination.query.js';
@@ -47,7 +47,7 @@ const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip
  * committed, and rows recorded meanwhile share the next statement (GroupCommit).
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly writer = new GroupCommit<AuditRow, void>({
     write: async (rows) => {
       await preparedQuery(this.dataSource, 'audit-insert-batch', INSERT_BATCH, [
@@ -64,6 +64,11 @@ export class AuditService {
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
+
+  /** Rows still on their way are committed before the pool closes (it closes after this). */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.writer.idle();
+  }
 
   record(event: AuditRecord): Promise<void> {
     return this.writer.submit([

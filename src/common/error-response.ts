@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 import { BearerError } from '../resource-server/bearer-error.js';
 import { errorCodeForStatus, OAuthError } from './oauth-error.js';
 
@@ -6,19 +7,6 @@ export interface ErrorResponse {
   status: number;
   body: { error: string; error_description: string; [member: string]: unknown };
   headers: Record<string, string>;
-}
-
-/** Errors the database driver raises when the server cannot be reached or is going away. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  if (
-    typeof code === 'string' &&
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P0[1-3]|08\w{3})$/.test(code)
-  ) {
-    return true;
-  }
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(message);
 }
 
 /**

@@ -6,7 +6,11 @@ export const CHANGES_CHANNEL = 'portcullis_changes';
 /** How often the listening connection proves it is alive, and how long it may take. */
 const HEARTBEAT_MS = 5_000;
 const HEARTBEAT_TIMEOUT_MS = 2_000;
-const MAX_RECONNECT_DELAY_MS = 30_000;
+/**
+ * Reconnection backs off up to this. Kept short: an attempt while PostgreSQL is away costs a
+ * refused connection, while every cache stays off (each request reads its rows) until it works.
+ */
+const MAX_RECONNECT_DELAY_MS = 5_000;
 
 type ChangeListener = (key: string) => void;
 
@@ -27,6 +31,8 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   private reconnect?: NodeJS.Timeout;
   private reconnectDelay = 1_000;
   private stopped = false;
+  /** Whether connect() ran before: a later success may follow missed notifications. */
+  private attempted = false;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -42,7 +48,10 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     set.add(listener);
   }
 
-  /** Calls `listener` whenever notifications may have been missed. */
+  /**
+   * Calls `listener` whenever notifications may have been missed: when the feed is lost, and
+   * again when it is back (what changed in between was never announced).
+   */
   onReset(listener: () => void): void {
     this.resetListeners.add(listener);
   }
@@ -58,6 +67,8 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   }
 
   private async connect(): Promise<void> {
+    const reconnecting = this.attempted;
+    this.attempted = true;
     const client = new pg.Client({
       connectionString: this.config.databaseUrl,
       application_name: 'portcullis-change-feed',
@@ -85,6 +96,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     this.reconnectDelay = 1_000;
     this.heartbeat = setInterval(() => void this.beat(client), HEARTBEAT_MS);
     this.heartbeat.unref();
+    if (reconnecting) for (const listener of this.resetListeners) listener();
   }
 
   private async beat(client: pg.Client): Promise<void> {

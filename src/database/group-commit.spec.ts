@@ -62,6 +62,25 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
   });
 
+  it('fails the whole batch when the connection was lost, without writing its items again', async () => {
+    const batches: number[][] = [];
+    const lost = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    const group = new GroupCommit<number, number>({
+      write: (items) => {
+        batches.push([...items]);
+        return Promise.reject(lost);
+      },
+      maxBatch: 100,
+      maxInFlight: 1,
+      minIntervalMs: 0,
+    });
+    const outcomes = await Promise.allSettled([1, 2, 3].map((item) => group.submit(item)));
+    expect(outcomes).toEqual(Array(3).fill({ status: 'rejected', reason: lost }));
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
   it('fails every caller of a batch whose writer answered the wrong number of results', async () => {
     const group = new GroupCommit<number, number>({
       write: () => Promise.resolve([1]),
@@ -89,5 +108,24 @@ describe('GroupCommit', () => {
     });
     await Promise.all(Array.from({ length: 10 }, (_, i) => group.submit(i)));
     expect(most).toBe(2);
+  });
+
+  it('tells when every item submitted so far has been written', async () => {
+    const written: number[] = [];
+    const group = new GroupCommit<number, number>({
+      write: async (items) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        written.push(...items);
+        return items;
+      },
+      maxBatch: 2,
+      maxInFlight: 1,
+      minIntervalMs: 0,
+    });
+    await group.idle(); // nothing submitted: at once
+    const submitted = [1, 2, 3, 4, 5].map((item) => group.submit(item));
+    await group.idle();
+    expect(written).toEqual([1, 2, 3, 4, 5]);
+    await Promise.all(submitted);
   });
 });

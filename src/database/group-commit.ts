@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDatabaseUnavailable } from '../common/database-unavailable.js';
 
 export interface GroupCommitOptions<I, O> {
   /**
    * Writes a batch in one statement (one round trip, one commit) and answers one result per
-   * item, in order. It must be all or nothing: a failure means no item was written.
+   * item, in order. It must be all or nothing: a failure means no item was written, unless
+   * the connection was lost (then nobody knows, and the batch is not written again).
    */
   write: (items: I[]) => Promise<O[]>;
   /** Items per statement at most. */
@@ -37,6 +39,7 @@ export class GroupCommit<I, O> {
   private inFlight = 0;
   private scheduled = false;
   private lastStart = -Infinity;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: GroupCommitOptions<I, O>) {}
 
@@ -50,6 +53,19 @@ export class GroupCommit<I, O> {
   /** Items waiting for a statement (for tests and metrics). */
   get waiting(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Resolves once every item submitted so far has been written or refused: at shutdown,
+   * before the pool the writer uses is closed.
+   */
+  idle(): Promise<void> {
+    if (this.isIdle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private get isIdle(): boolean {
+    return this.queue.length === 0 && this.inFlight === 0;
   }
 
   /** Starts a writer at the end of this event loop turn, when one is free and needed. */
@@ -78,6 +94,7 @@ export class GroupCommit<I, O> {
       }
     } finally {
       this.inFlight--;
+      if (this.isIdle) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }
 
@@ -86,7 +103,12 @@ export class GroupCommit<I, O> {
     try {
       results = await this.options.write(batch.map((pending) => pending.item));
     } catch (error) {
-      if (batch.length === 1) return batch[0].reject(error);
+      // Lost with the connection, the batch may have been committed all the same: written
+      // again item by item it would be written twice (or, for a rotation, read as a reuse).
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
       // One bad item must not fail its neighbours: nothing was written, so write them alone.
       for (const pending of batch) await this.writeBatch([pending]);
       return;

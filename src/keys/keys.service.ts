@@ -43,6 +43,8 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   private jwksJson?: { source: PublicJwk[]; json: string };
   private loadedAt = 0;
   private timer?: NodeJS.Timeout;
+  /** The re-read under way for callers that found the keys stale: one for all of them. */
+  private refreshing?: Promise<void>;
 
   constructor(
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
@@ -54,6 +56,8 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   ) {
     // A rotation on another instance reaches this one at once; the timer is the fallback.
     feed.on('signing_keys', () => void this.reload().catch(() => undefined));
+    // A rotation while the feed was down was never announced: read the keys again.
+    feed.onReset(() => void this.reload().catch(() => undefined));
   }
 
   async onModuleInit(): Promise<void> {
@@ -86,7 +90,7 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
    * rotates; without it, they are re-read when older than a second.
    */
   async freshJwks(): Promise<{ keys: PublicJwk[] }> {
-    if (!this.feed.live && Date.now() - this.loadedAt > 1000) await this.reload();
+    if (this.stale) await this.refresh();
     return this.jwks();
   }
 
@@ -99,10 +103,25 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     return this.jwksJson.json;
   }
 
-  /** A jose key set over the published keys, for verifying our own tokens. */
+  /**
+   * A jose key set over the published keys, for verifying our own tokens; as fresh as
+   * freshJwks(), so a token of a key rotated elsewhere verifies wherever it is published.
+   */
   async verificationKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
     if (!this.keySet) await this.reload();
+    // The keys loaded still verify what they verified if the database cannot be read.
+    else if (this.stale) await this.refresh().catch(() => undefined);
     return this.keySet!;
+  }
+
+  /** Without the change feed, a rotation elsewhere is seen by re-reading at most each second. */
+  private get stale(): boolean {
+    return !this.feed.live && Date.now() - this.loadedAt > 1000;
+  }
+
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.reload().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
   /** All keys with their state, for the admin API. */

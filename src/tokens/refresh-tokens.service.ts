@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -106,7 +106,7 @@ const INVALID = () =>
  * revokes its family (RFC 9700 §4.14.2).
  */
 @Injectable()
-export class RefreshTokensService {
+export class RefreshTokensService implements BeforeApplicationShutdown {
   /** Rotations of concurrent requests share one statement and one commit. */
   private readonly rotations = new GroupCommit<RotationRequest, RotatedRow | undefined>({
     write: async (requests) => {
@@ -139,6 +139,11 @@ export class RefreshTokensService {
     private readonly audit: AuditService,
     private readonly accessTokens: AccessTokenRevocations,
   ) {}
+
+  /** Rotations still on their way are committed before the pool closes (it closes after this). */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.rotations.idle();
+  }
 
   /**
    * Starts a family for a new grant and returns its first token, and writes the audit row of the

@@ -21,14 +21,25 @@ export class HttpClient {
   async request<T = Record<string, unknown>>(
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: string; auth?: Credentials } = {},
+    options: {
+      headers?: Record<string, string>;
+      body?: string;
+      auth?: Credentials;
+      /** Aborts the request (a client's timeout, say). */
+      signal?: AbortSignal;
+    } = {},
   ): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.auth && 'basic' in options.auth)
       headers.authorization = basicAuth(...options.auth.basic);
     if (options.auth && 'bearer' in options.auth)
       headers.authorization = `Bearer ${options.auth.bearer}`;
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: options.body });
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: options.body,
+      signal: options.signal,
+    });
     const text = await response.text();
     let body: unknown = text;
     try {

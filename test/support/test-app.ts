@@ -68,6 +68,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
   const server = await startServer(env);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // An idle connection the server ends (a restart, pg_terminate_backend) is dropped from the
+  // pool and the next query opens another; unhandled, its error would fail whatever test runs.
+  pool.on('error', () => undefined);
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     server,
