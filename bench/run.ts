@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { validateEnvironment } from '../src/config/environment.js';
 import { EmbeddedPostgresLauncher } from '../src/database/embedded-postgres.launcher.js';
+import { basic, call, expectStatus } from './http.js';
 import {
   allCores,
   cpuTimeOf,
@@ -358,58 +359,6 @@ function noteFailure(target: Entry, status: number, body: string): void {
 }
 
 // --- HTTP helpers -----------------------------------------------------------------------------
-
-interface Answer {
-  status: number;
-  text: string;
-  json: Record<string, unknown>;
-}
-
-async function call(
-  url: string,
-  init: {
-    method?: string;
-    authorization?: string;
-    form?: Record<string, string>;
-    json?: unknown;
-  } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (init.authorization) headers.authorization = init.authorization;
-  let body: string | undefined;
-  if (init.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(init.form).toString();
-  } else if (init.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.json);
-  }
-  const response = await fetch(url, {
-    method: init.method ?? (body ? 'POST' : 'GET'),
-    headers,
-    body,
-  });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON; the caller reads `text`
-  }
-  return { status: response.status, text, json };
-}
-
-function expectStatus(answer: Answer, status: number, what: string): Answer {
-  if (answer.status !== status) {
-    throw new Error(
-      `${what}: expected ${status}, got ${answer.status}: ${answer.text.slice(0, 500)}`,
-    );
-  }
-  return answer;
-}
-
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 const FORM = 'application/x-www-form-urlencoded';
 

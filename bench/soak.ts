@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { basic, call, expectStatus, type Answer } from './http.js';
 import { freePort, memoryOf, startNode, type Started } from './processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,47 +33,6 @@ const SAMPLE_EVERY = 5;
 const MAX_RSS_GROWTH_MB = seconds('SOAK_MAX_RSS_GROWTH_MB', 16);
 /** Handles and descriptors may differ by this much (timers and sockets come and go). */
 const MAX_HANDLE_GROWTH = 8;
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-  text: string;
-}
-
-async function call(
-  url: string,
-  init: { authorization?: string; form?: Record<string, string>; json?: unknown } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (init.authorization) headers.authorization = init.authorization;
-  let body: string | undefined;
-  if (init.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(init.form).toString();
-  } else if (init.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(init.json);
-  }
-  const response = await fetch(url, { method: body ? 'POST' : 'GET', headers, body });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // JWKS and discovery are JSON; /metrics is not, and is read as text.
-  }
-  return { status: response.status, json, text };
-}
-
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-function expect200(answer: Answer, what: string): Answer {
-  if (answer.status !== 200 && answer.status !== 201) {
-    throw new Error(`${what}: ${answer.status} ${answer.text.slice(0, 300)}`);
-  }
-  return answer;
-}
 
 /** A fresh database on DATABASE_URL's server, or none (the server starts its embedded one). */
 async function prepareDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
@@ -179,20 +139,22 @@ async function soak(
   admin: { id: string; secret: string },
 ): Promise<SoakResult> {
   const adminToken = async () =>
-    expect200(
+    expectStatus(
       await call(`${issuer}/oauth/token`, {
         authorization: basic(admin.id, admin.secret),
         form: { grant_type: 'client_credentials', scope: 'admin' },
       }),
+      200,
       'admin token',
     ).json.access_token as string;
   let adminBearer = await adminToken();
   const register = async (metadata: object) => {
-    const answer = expect200(
+    const answer = expectStatus(
       await call(`${issuer}/admin/clients`, {
         authorization: `Bearer ${adminBearer}`,
         json: metadata,
       }),
+      201,
       'POST /admin/clients',
     );
     return { id: answer.json.client_id as string, secret: answer.json.client_secret as string };
@@ -212,11 +174,12 @@ async function soak(
   const password = randomBytes(12).toString('base64url');
   const users = Array.from({ length: CONNECTIONS }, (_, i) => `soak-user-${i}`);
   for (const username of users) {
-    expect200(
+    expectStatus(
       await call(`${issuer}/admin/users`, {
         authorization: `Bearer ${adminBearer}`,
         json: { username, password },
       }),
+      201,
       'POST /admin/users',
     );
   }
