@@ -8,6 +8,7 @@ import { FeishuIdentities1795326195651 } from './1795326195651-FeishuIdentities.
 import { ChangeNotifications1795500000000 } from './1795500000000-ChangeNotifications.js';
 import { FailureCounterNotifications1795640000000 } from './1795640000000-FailureCounterNotifications.js';
 import { CodeReplayMark1795976000000 } from './1795976000000-CodeReplayMark.js';
+import { AuthorizationRequestBrowser1796000000000 } from './1796000000000-AuthorizationRequestBrowser.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -19,4 +20,5 @@ export const migrations = [
   ChangeNotifications1795500000000,
   FailureCounterNotifications1795640000000,
   CodeReplayMark1795976000000,
+  AuthorizationRequestBrowser1796000000000,
 ];

@@ -42,6 +42,10 @@ export class AuthorizationRequest {
   @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
   codeChallengeMethod!: 'S256' | 'plain' | null;
 
+  /** SHA-256 of the CSRF cookie of the browser that started the request (null: unbound). */
+  @Column({ name: 'browser_digest', type: 'bytea', nullable: true })
+  browserDigest!: Buffer | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import type { FastifyRequest } from 'fastify';
 import { DataSource, Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { isSubset, parseScope } from '../common/scope.js';
-import { randomToken } from '../common/secrets.js';
+import { digestsEqual, randomToken, sha256 } from '../common/secrets.js';
 import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
+import { CSRF_COOKIE, readSignedCookie } from './cookies.js';
 import { matchesRegistered } from './redirect-uri-match.js';
 
 /** How long a user has to sign in and consent. */
@@ -191,12 +193,16 @@ export class AuthorizationRequestsService {
     });
   }
 
-  /** Stores a validated request for the login and consent steps. */
-  async store(request: AuthorizationRequest): Promise<void> {
+  /**
+   * Stores a validated request for the login and consent steps, bound to the browser whose
+   * CSRF cookie holds `browserSecret`: only that browser may go on with it.
+   */
+  async store(request: AuthorizationRequest, browserSecret: string): Promise<void> {
+    request.browserDigest = sha256(browserSecret);
     await this.dataSource.query(
       `INSERT INTO authorization_requests (id, client_id, response_type, redirect_uri, redirect_uri_given,
-         scope, state, nonce, code_challenge, code_challenge_method, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
+         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12)`,
       [
         request.id,
         request.clientId,
@@ -209,18 +215,29 @@ export class AuthorizationRequestsService {
         request.codeChallenge,
         request.codeChallengeMethod,
         REQUEST_TTL_SECONDS,
+        request.browserDigest,
       ],
     );
   }
 
-  /** A pending request that has not expired, with its client. */
-  async find(id: unknown): Promise<{ request: AuthorizationRequest; client: Client } | undefined> {
+  /**
+   * A pending request that has not expired, with its client, when `browser` is the browser
+   * that started it (its CSRF cookie): a request id passed to another browser is worthless.
+   */
+  async find(
+    id: unknown,
+    browser: FastifyRequest,
+  ): Promise<{ request: AuthorizationRequest; client: Client } | undefined> {
     if (typeof id !== 'string' || id.length > 64) return undefined;
     const request = await this.requests
       .createQueryBuilder('r')
       .where('r.id = :id AND r.expires_at > now()', { id })
       .getOne();
     if (!request) return undefined;
+    if (request.browserDigest) {
+      const secret = readSignedCookie(browser, CSRF_COOKIE);
+      if (!secret || !digestsEqual(sha256(secret), request.browserDigest)) return undefined;
+    }
     const client = await this.clients.findForAuthentication(request.clientId);
     if (!client || client.disabled) return undefined;
     return { request, client };

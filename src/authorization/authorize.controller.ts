@@ -6,6 +6,7 @@ import { AuthorizationPageError, AuthorizationRedirectError } from './authorizat
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { ConsentsService } from './consents.service.js';
+import { CsrfService } from './csrf.service.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRoute } from './page-route.js';
 import { found, sendPage } from './page-reply.js';
@@ -20,6 +21,7 @@ export class AuthorizeController {
     private readonly flow: AuthorizationFlow,
     private readonly sessions: SessionsService,
     private readonly consents: ConsentsService,
+    private readonly csrf: CsrfService,
   ) {}
 
   /** RFC 6749 §4.1.1: validate, store, and send the browser on to login, consent or the client. */
@@ -64,7 +66,7 @@ export class AuthorizeController {
         }
       }
       // Stored only once nothing can refuse it any more.
-      await this.requests.store(validated);
+      await this.requests.store(validated, this.csrf.browserSecret(request, reply));
       const pending = { request: validated, client: parsed.client };
       return found(reply, await this.flow.next(pending, user, request.ip));
     } catch (error) {

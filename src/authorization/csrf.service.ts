@@ -31,6 +31,14 @@ export class CsrfService {
 
   /** The token to put in a form, setting the CSRF cookie first if the browser has none. */
   token(request: FastifyRequest, reply: FastifyReply): string {
+    return this.mac(this.browserSecret(request, reply));
+  }
+
+  /**
+   * The random value of this browser's CSRF cookie, set first if it has none: what binds a
+   * form, or a pending authorization request, to the browser it was made for.
+   */
+  browserSecret(request: FastifyRequest, reply: FastifyReply): string {
     let value = readSignedCookie(request, CSRF_COOKIE);
     if (!value) {
       value = randomToken(32);
@@ -38,7 +46,7 @@ export class CsrfService {
       // Later forms in the same response cycle must see the same value.
       request.cookies[CSRF_COOKIE] = reply.signCookie(value);
     }
-    return this.mac(value);
+    return value;
   }
 
   verify(request: FastifyRequest, submitted: unknown): void {

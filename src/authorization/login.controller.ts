@@ -55,7 +55,8 @@ export class LoginController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    const pending = requestId === undefined ? undefined : await this.requests.find(requestId);
+    const pending =
+      requestId === undefined ? undefined : await this.requests.find(requestId, request);
     if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
     return sendPage(
       reply,
@@ -75,7 +76,8 @@ export class LoginController {
   async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = formOf(body);
     const requestId = text(form, 'request');
-    const pending = requestId === undefined ? undefined : await this.requests.find(requestId);
+    const pending =
+      requestId === undefined ? undefined : await this.requests.find(requestId, request);
     if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
     const username = text(form, 'username') ?? '';
     const password = text(form, 'password') ?? '';

@@ -1,4 +1,5 @@
 import type { Credentials } from '../support/http-client.js';
+import { hiddenField } from '../support/browser-agent.js';
 import { adminAuth, createUser, registerClient, type Registered } from '../support/flows.js';
 import { AuthorizationDriver, CALLBACK, PASSWORD } from './support/authorization-driver.js';
 import { startSecurityApp, type SecurityApp } from './support/security-app.js';
@@ -36,7 +37,7 @@ describe('scope escalation through consent', () => {
     web = await registerClient(t, admin, { ...common, client_name: 'Notes Web' });
     sibling = await registerClient(t, admin, { ...common, client_name: 'Sibling' });
     users = {};
-    for (const username of ['kim', 'leo', 'max', 'nia', 'oscar']) {
+    for (const username of ['kim', 'leo', 'max', 'nia', 'oscar', 'pat', 'quinn']) {
       users[username] = await createUser(t, admin, { username, password: PASSWORD });
     }
   });
@@ -149,5 +150,39 @@ describe('scope escalation through consent', () => {
     expect(answer.get('code')).toBeNull();
     expect(await t.db.query('SELECT id FROM authorization_requests')).toEqual(before);
     expect(await consentOf(users.nia.id, web)).toBe('notes:read');
+  });
+  it('an authorization request started in one browser cannot be signed in or consented to in another', async () => {
+    // The attacker starts a request (its PKCE and state) and hands the victim its id.
+    const attacker = drive.browser();
+    const started = await attacker.get(drive.pkceAuthorizeUrl(web, { scope: 'notes:read' }).url);
+    expect(started.location).toMatch(/^\/login\?request=/);
+    const requestId = new URL(started.location!, t.baseUrl).searchParams.get('request')!;
+    const codes = await t.db.query('SELECT digest FROM authorization_codes');
+
+    // The victim, signed in in her own browser, opens the attacker's consent and login links.
+    const victim = drive.browser();
+    await drive.codeFor(web, 'pat', { scope: 'openid' }, victim);
+    const consent = await victim.get(`/consent?request=${requestId}`);
+    expect(consent.status).toBe(400);
+    expect(consent.text).not.toContain('name="decision"');
+    const login = await victim.get(`/login?request=${requestId}`);
+    expect(login.text).not.toContain(`value="${requestId}"`);
+    // Nor can she be made to post the decision: the request is not hers.
+    const page = await victim.get(`/account/consents`);
+    const posted = await victim.post('/consent', {
+      csrf_token: hiddenField(page.text, 'csrf_token'),
+      request: requestId,
+      decision: 'allow',
+    });
+    expect(posted.status).toBe(400);
+    expect(posted.location).toBeUndefined();
+    expect(await t.db.query('SELECT digest FROM authorization_codes')).toHaveLength(
+      codes.length + 1, // the victim's own code above, nothing for the attacker's request
+    );
+    expect(await consentOf(users.pat.id, web)).toBe('openid');
+
+    // In the browser that started it, the same request goes on as usual.
+    const next = await drive.signIn(attacker, started.location!, 'quinn');
+    expect(next.location).toMatch(/^\/consent\?request=/);
   });
 });

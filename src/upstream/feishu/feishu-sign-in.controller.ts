@@ -67,10 +67,12 @@ export class FeishuSignInController implements OnModuleInit {
   async start(
     @Param('connection') name: string,
     @Query('request') requestId: unknown,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
     const connection = await this.connections.load(name, 'feishu');
-    const pending = typeof requestId === 'string' ? await this.requests.find(requestId) : undefined;
+    const pending =
+      typeof requestId === 'string' ? await this.requests.find(requestId, request) : undefined;
     const state = randomToken(24);
     const verifier = randomToken(32);
     await this.dataSource.query(
@@ -169,7 +171,9 @@ export class FeishuSignInController implements OnModuleInit {
       ip: request.ip,
       details: { connection: name, provider: 'feishu', new_user: resolved.created },
     });
-    const pending = signIn.request_id ? await this.requests.find(signIn.request_id) : undefined;
+    const pending = signIn.request_id
+      ? await this.requests.find(signIn.request_id, request)
+      : undefined;
     if (!pending) return found(reply, '/account/consents');
     const user = { userId: resolved.userId, username: resolved.username, authTime: new Date() };
     return found(reply, await this.flow.next(pending, user, request.ip));
