@@ -5,6 +5,7 @@ import { DataSource, Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { isSubset, parseScope } from '../common/scope.js';
+import { AppConfig } from '../config/app-config.js';
 import { digestsEqual, randomToken, sha256 } from '../common/secrets.js';
 import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
@@ -45,6 +46,7 @@ export class AuthorizationRequestsService {
     @InjectRepository(AuthorizationRequest)
     private readonly requests: Repository<AuthorizationRequest>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
   /** Client and redirect URI; throws AuthorizationPageError when either cannot be trusted. */
@@ -235,7 +237,7 @@ export class AuthorizationRequestsService {
       .getOne();
     if (!request) return undefined;
     if (request.browserDigest) {
-      const secret = readSignedCookie(browser, CSRF_COOKIE);
+      const secret = readSignedCookie(browser, CSRF_COOKIE, this.config.secureCookies);
       if (!secret || !digestsEqual(sha256(secret), request.browserDigest)) return undefined;
     }
     const client = await this.clients.findForAuthentication(request.clientId);

@@ -39,7 +39,7 @@ export class SessionsService {
 
   /** The signed-in, still enabled user of this browser, touching the session; or undefined. */
   async current(request: FastifyRequest): Promise<SignedInUser | undefined> {
-    const value = readSignedCookie(request, SESSION_COOKIE);
+    const value = readSignedCookie(request, SESSION_COOKIE, this.config.secureCookies);
     if (!value || value.length > 128) return undefined;
     const [row] = await this.dataSource.query<
       { user_id: string; username: string; created_at: Date }[]
@@ -63,7 +63,7 @@ export class SessionsService {
   }
 
   async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const value = readSignedCookie(request, SESSION_COOKIE);
+    const value = readSignedCookie(request, SESSION_COOKIE, this.config.secureCookies);
     if (value)
       await this.dataSource.query('DELETE FROM sessions WHERE digest = $1', [sha256(value)]);
     clearCookie(reply, SESSION_COOKIE, this.config.secureCookies);

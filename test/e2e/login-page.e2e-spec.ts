@@ -59,11 +59,11 @@ describe('login page sessions and throttling', () => {
 });
 
 describe('cookies under an https issuer', () => {
-  it('are Secure', async () => {
+  it('are Secure, and __Host- prefixed', async () => {
     const t = await startTestApp({ env: { ISSUER: 'https://auth.example.test' } });
     try {
       const res = await fetch(`${t.baseUrl}/login`);
-      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('portcullis_csrf='))!;
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-portcullis_csrf='))!;
       expect(cookie).toMatch(/; Secure/i);
       expect(cookie).toMatch(/HttpOnly/i);
     } finally {

@@ -353,7 +353,7 @@ describe('CSRF on login, consent and consent revocation; clickjacking; session c
       }
     });
 
-    it('are Secure when the issuer is https', async () => {
+    it('are Secure and __Host- prefixed when the issuer is https, so no sibling host can toss them', async () => {
       const https = await startSecurityApp({ env: { ISSUER: 'https://auth.example.test' } });
       try {
         const httpsAdmin = await adminAuth(https);
@@ -368,9 +368,14 @@ describe('CSRF on login, consent and consent revocation; clickjacking; session c
         expect(signIn.status).toBe(303);
         const cookies = [...page.headers.getSetCookie(), ...signIn.headers.getSetCookie()];
         expect(cookies.map((c) => c.split('=')[0]).sort()).toEqual(
-          ['portcullis_csrf', SESSION_COOKIE_NAME].sort(),
+          ['__Host-portcullis_csrf', `__Host-${SESSION_COOKIE_NAME}`].sort(),
         );
-        for (const cookie of cookies) expect(cookie).toMatch(/;\s*Secure/i);
+        for (const cookie of cookies) {
+          // What browsers require of a __Host- cookie, or they drop it.
+          expect(cookie).toMatch(/;\s*Secure/i);
+          expect(cookie).toMatch(/;\s*Path=\/(;|$)/i);
+          expect(cookie).not.toMatch(/;\s*Domain=/i);
+        }
         await https.expectNoSecretInLogs();
       } finally {
         await https.close();

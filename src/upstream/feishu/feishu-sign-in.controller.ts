@@ -107,7 +107,7 @@ export class FeishuSignInController implements OnModuleInit {
     @Res() reply: FastifyReply,
   ) {
     const state = typeof query.state === 'string' ? query.state : '';
-    const cookie = readSignedCookie(request, STATE_COOKIE) ?? '';
+    const cookie = readSignedCookie(request, STATE_COOKIE, this.config.secureCookies) ?? '';
     clearCookie(reply, STATE_COOKIE, this.config.secureCookies);
     const sameState =
       state.length > 0 &&
