@@ -63,7 +63,9 @@ describe('cookies under an https issuer', () => {
     const t = await startTestApp({ env: { ISSUER: 'https://auth.example.test' } });
     try {
       const res = await fetch(`${t.baseUrl}/login`);
-      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('__Host-portcullis_csrf='))!;
+      const cookie = res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('__Host-portcullis_csrf='))!;
       expect(cookie).toMatch(/; Secure/i);
       expect(cookie).toMatch(/HttpOnly/i);
     } finally {
