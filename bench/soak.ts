@@ -281,9 +281,9 @@ async function soak(
         at: Math.round((Date.now() - started) / 1000),
         rssMb: memory?.rssMb ?? NaN,
         heapUsedMb: round1(gauge(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20),
-        handles: gauge(metrics, 'nodejs_active_handles_total'),
+        handles: gauge(metrics, 'nodejs_active_resources_total'),
         fds: gauge(metrics, 'process_open_fds'),
-        lagP99Ms: round1(gauge(metrics, 'nodejs_eventloop_lag_p99_seconds') * 1000),
+        lagP99Ms: round1(gauge(metrics, 'nodejs_eventloop_lag_seconds{quantile="0.99"}') * 1000),
         requests,
       });
       const last = samples.at(-1)!;

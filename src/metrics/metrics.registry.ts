@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { registerProcessMetrics } from './process-metrics.js';
 
 /**
- * The Prometheus registry of this process: Node's and the process's own figures (memory,
- * event-loop lag, open handles and file descriptors) and one count and latency per route.
+ * The Prometheus registry of this process: its own figures (memory, event-loop lag, open
+ * resources and file descriptors, CPU) and one count and latency per route.
  * A registry of its own rather than prom-client's global one, so nothing else's metrics leak in.
  */
 @Injectable()
@@ -26,6 +27,6 @@ export class MetricsRegistry {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry });
+    registerProcessMetrics(this.registry);
   }
 }

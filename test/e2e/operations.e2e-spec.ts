@@ -74,9 +74,10 @@ describe('operations endpoints', () => {
     for (const figure of [
       'process_resident_memory_bytes',
       'nodejs_heap_size_used_bytes',
-      'nodejs_active_handles_total',
+      'nodejs_active_resources_total',
       'process_open_fds',
-      'nodejs_eventloop_lag_p99_seconds',
+      'nodejs_eventloop_lag_seconds{quantile="0.99"}',
+      'process_cpu_seconds_total',
     ]) {
       expect(res.text).toContain(`\n${figure} `);
     }
