@@ -46,7 +46,7 @@ export function createHttpAdapter(environment: Pick<Environment, 'TRUST_PROXY'>)
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
-  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry));
+  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry).requests);
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
   const corsOrigins = app.get(CorsOrigins);
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { registerProcessMetrics } from './process-metrics.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /**
  * The Prometheus registry of this process: its own figures (memory, event-loop lag, open
@@ -10,23 +11,10 @@ import { registerProcessMetrics } from './process-metrics.js';
 @Injectable()
 export class MetricsRegistry {
   readonly registry = new Registry();
-
-  readonly requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  readonly duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from a request arriving to its answer being sent, by route pattern',
-    labelNames: ['route'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly requests = new RequestMetrics();
 
   constructor() {
     registerProcessMetrics(this.registry);
+    this.requests.register(this.registry);
   }
 }

@@ -71,6 +71,14 @@ describe('operations endpoints', () => {
     expect(res.text).not.toContain('some-id-1');
     expect(res.text).not.toContain('12345');
     expect(res.text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",route="\/health"/);
+    // Cumulative buckets, the last +Inf equal to the count.
+    const health = (series: string) =>
+      Number(new RegExp(`^${series} (\\d+)`, 'm').exec(res.text)?.[1] ?? NaN);
+    const count = health('http_request_duration_seconds_count\\{route="/health"\\}');
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(health('http_request_duration_seconds_bucket\\{le="\\+Inf",route="/health"\\}')).toBe(
+      count,
+    );
     for (const figure of [
       'process_resident_memory_bytes',
       'nodejs_heap_size_used_bytes',
