@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { DataSource, Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { repeatedParameter } from '../common/repeated-parameter.js';
 import { isSubset, parseScope } from '../common/scope.js';
 import { AppConfig } from '../config/app-config.js';
 import { digestsEqual, randomToken, sha256 } from '../common/secrets.js';
@@ -100,11 +101,9 @@ export class AuthorizationRequestsService {
   validate(parsed: ParsedAuthorization, query: Record<string, unknown>): AuthorizationRequest {
     const { client } = parsed;
     // RFC 6749 §3.1: no parameter may be repeated, including those read nowhere (prompt).
-    const repeated = Object.keys(query).find((name) => typeof query[name] !== 'string');
-    if (repeated !== undefined) {
-      const shown = /^[\w.-]{1,64}$/.test(repeated) ? repeated : 'each parameter';
-      throw new AuthorizationRedirectError('invalid_request', `${shown} must be sent once`);
-    }
+    const repeated = repeatedParameter(query);
+    if (repeated !== undefined)
+      throw new AuthorizationRedirectError('invalid_request', `${repeated} must be sent once`);
     const responseType = single(query, 'response_type');
     if (!responseType)
       throw new AuthorizationRedirectError('invalid_request', 'response_type is required');

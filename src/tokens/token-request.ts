@@ -1,4 +1,5 @@
 import { OAuthError } from '../common/oauth-error.js';
+import { repeatedParameter } from '../common/repeated-parameter.js';
 
 /**
  * The parameters of a token request (RFC 6749 §3.2): each at most once, and a parameter
@@ -12,13 +13,9 @@ export class TokenRequest {
   ) {
     // RFC 6749 §3.1: a repeated parameter makes the request invalid, whichever it is and
     // whether or not this grant reads it — refused before anything else is looked at.
-    for (const [name, value] of Object.entries(params)) {
-      if (typeof value !== 'string') {
-        // The name is the client's: echoed only when it is a plain word.
-        const shown = /^[\w.-]{1,64}$/.test(name) ? name : 'each parameter';
-        throw OAuthError.invalidRequest(`${shown} must be sent once, as a single value`);
-      }
-    }
+    const repeated = repeatedParameter(params);
+    if (repeated !== undefined)
+      throw OAuthError.invalidRequest(`${repeated} must be sent once, as a single value`);
   }
 
   get(name: string): string | undefined {
