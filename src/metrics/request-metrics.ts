@@ -15,6 +15,15 @@ interface Latencies {
   sum: number;
 }
 
+const REQUESTS = {
+  name: 'http_requests_total',
+  help: 'HTTP requests answered, by method, route pattern and status code',
+};
+const DURATION = {
+  name: 'http_request_duration_seconds',
+  help: 'Time from a request arriving to its answer being sent, by route pattern',
+};
+
 type Line = { metricName?: string; labels: Record<string, string | number>; value: number };
 type Exposed = { name: string; help: string; type: string; aggregator: 'sum'; values: Line[] };
 
@@ -49,22 +58,19 @@ export class RequestMetrics {
     const answered = () => [...this.answered.values()];
     const latencies = () => [...this.latencies.values()];
     const requests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by method, route pattern and status code',
+      ...REQUESTS,
       labelNames: ['method', 'route', 'status'],
       registers: [registry],
     });
     requests.get = () =>
       exposed({
-        name: 'http_requests_total',
-        help: 'HTTP requests answered, by method, route pattern and status code',
+        ...REQUESTS,
         type: 'counter',
         aggregator: 'sum',
         values: answered().map(({ labels, count }) => ({ labels, value: count })),
       });
     const duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from a request arriving to its answer being sent, by route pattern',
+      ...DURATION,
       labelNames: ['route'],
       buckets: BUCKETS,
       registers: [registry],
@@ -73,8 +79,7 @@ export class RequestMetrics {
     const histogram = duration as unknown as { getForPromString?: () => Promise<unknown> };
     duration.get = () =>
       exposed({
-        name: 'http_request_duration_seconds',
-        help: 'Time from a request arriving to its answer being sent, by route pattern',
+        ...DURATION,
         type: 'histogram',
         aggregator: 'sum',
         values: latencies().flatMap(({ route, counts, sum }) => {
@@ -82,15 +87,15 @@ export class RequestMetrics {
           const lines: Line[] = counts.map((count, i) => {
             cumulative += count;
             const le = i < BUCKETS.length ? BUCKETS[i] : '+Inf';
-            const name = 'http_request_duration_seconds_bucket';
-            return { metricName: name, labels: { le, route }, value: cumulative };
+            const metricName = `${DURATION.name}_bucket`;
+            return { metricName, labels: { le, route }, value: cumulative };
           });
           lines.push({
-            metricName: 'http_request_duration_seconds_sum',
+            metricName: `${DURATION.name}_sum`,
             labels: { route },
             value: sum,
           });
-          const total = { metricName: 'http_request_duration_seconds_count', labels: { route } };
+          const total = { metricName: `${DURATION.name}_count`, labels: { route } };
           lines.push({ ...total, value: cumulative });
           return lines;
         }),
