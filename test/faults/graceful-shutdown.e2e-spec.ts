@@ -15,7 +15,7 @@ import {
   type Registered,
   type TokenBody,
 } from '../support/flows.js';
-import { HttpClient, type HttpResponse } from '../support/http-client.js';
+import { basicAuth, HttpClient, type HttpResponse } from '../support/http-client.js';
 import { pollUntil } from '../support/poll.js';
 import { startServer } from '../support/server-process.js';
 import { startTestApp, TEST_KEY_ENCRYPTION_SECRET, type TestApp } from '../support/test-app.js';
@@ -51,6 +51,56 @@ function freshConnection(url: string): Promise<string> {
   });
 }
 
+/** A client_credentials token request over `agent`'s keep-alive sockets. */
+function clientCredentials(
+  baseUrl: string,
+  client: Registered,
+  agent: http.Agent,
+): Promise<HttpResponse<TokenBody>> {
+  return new Promise((resolve, reject) => {
+    const body = 'grant_type=client_credentials';
+    const request = http.request(
+      `${baseUrl}/oauth/token`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: basicAuth(client.client_id, client.client_secret!),
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (typeof value === 'string') headers.set(name, value);
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            headers,
+            body: JSON.parse(text) as TokenBody,
+            text,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    request.on('error', (error) => reject(new Error('request failed', { cause: error })));
+    request.end(body);
+  });
+}
+
+/** Sockets the agent holds open to its one origin, busy or free. */
+const openSockets = (agent: http.Agent) =>
+  [...Object.values(agent.sockets), ...Object.values(agent.freeSockets)].reduce(
+    (total, sockets) => total + (sockets?.length ?? 0),
+    0,
+  );
+
 const exited = (t: TestApp) =>
   new Promise<number | null>((resolve) => {
     const { child } = t.server;
@@ -67,6 +117,7 @@ describe('graceful shutdown on SIGTERM', () => {
   let exitCode: number | null;
   let exitedAt: number;
   let afterSignal: string;
+  const agents: http.Agent[] = [];
 
   beforeAll(async () => {
     // Warnings and errors are what this test looks for in the log (JSON lines on stdout).
@@ -101,12 +152,15 @@ describe('graceful shutdown on SIGTERM', () => {
     await answered(logins, 3);
     // Token requests (their audit rows go through the group commit) on keep-alive connections
     // the server accepted before, as a load balancer's are: a connection still waiting in the
-    // listen backlog at the signal is refused, not in flight.
+    // listen backlog at the signal is refused, not in flight. The agent's sockets are all
+    // open before the burst that the signal meets, so none of its requests needs a new one.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENT_TOKENS });
+    agents.push(agent);
     const tokenBurst = () =>
       Array.from({ length: CLIENT_TOKENS }, () =>
-        settle(token(t, { grant_type: 'client_credentials' }, basic(service))),
+        settle(clientCredentials(t.baseUrl, service, agent)),
       );
-    await Promise.all(tokenBurst());
+    while (openSockets(agent) < CLIENT_TOKENS) await Promise.all(tokenBurst());
     const clientTokens = tokenBurst();
     await answered(clientTokens, 1);
     const pending = [...logins, ...clientTokens];
@@ -120,7 +174,10 @@ describe('graceful shutdown on SIGTERM', () => {
     exitedAt = Date.now();
   }, 60_000);
 
-  afterAll(() => t.close());
+  afterAll(async () => {
+    for (const agent of agents) agent.destroy();
+    await t.close();
+  });
 
   it('answers every request in flight at the signal with 200', () => {
     const answers = outcomes.map((o) => o.error ?? `${o.res!.status} ${o.res!.body.error ?? ''}`);
