@@ -9,6 +9,7 @@ import { ChangeNotifications1795500000000 } from './1795500000000-ChangeNotifica
 import { FailureCounterNotifications1795640000000 } from './1795640000000-FailureCounterNotifications.js';
 import { CodeReplayMark1795976000000 } from './1795976000000-CodeReplayMark.js';
 import { AuthorizationRequestBrowser1796000000000 } from './1796000000000-AuthorizationRequestBrowser.js';
+import { IssuedAccessTokens1796100000000 } from './1796100000000-IssuedAccessTokens.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -21,4 +22,5 @@ export const migrations = [
   FailureCounterNotifications1795640000000,
   CodeReplayMark1795976000000,
   AuthorizationRequestBrowser1796000000000,
+  IssuedAccessTokens1796100000000,
 ];

@@ -1,16 +1,13 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { presentAuditEvent } from '../audit/audit-event.presenter.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AuditEventsQuery } from '../audit/dto/audit-events.query.js';
-import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
-@Scopes('admin')
+@RequiresLiveToken('admin', AdminTokenGuard)
 @Controller('admin/audit-events')
 export class AdminAuditController {
   constructor(private readonly audit: AuditService) {}

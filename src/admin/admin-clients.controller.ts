@@ -1,16 +1,5 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { presentClient, presentClientWithSecret } from '../clients/client.presenter.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { CreateClientDto } from '../clients/dto/create-client.dto.js';
@@ -18,15 +7,12 @@ import { UpdateClientDto } from '../clients/dto/update-client.dto.js';
 import { PaginationQuery } from '../common/pagination.query.js';
 import type { Actor } from '../audit/audit.service.js';
 import { CurrentActor } from '../audit/actor.decorator.js';
-import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { Disablement } from './disablement.service.js';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
-@Scopes('admin')
+@RequiresLiveToken('admin', AdminTokenGuard)
 @Controller('admin/clients')
 export class AdminClientsController {
   constructor(

@@ -1,19 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { OAuthError } from '../common/oauth-error.js';
-import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
 import { LinkIdentityDto } from '../upstream/dto/link-identity.dto.js';
 import { UpstreamConnectionsService } from '../upstream/upstream-connections.service.js';
 import { UpstreamIdentities } from '../upstream/upstream-identities.service.js';
 import { UsersService } from '../users/users.service.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 /** Which upstream identities (Feishu open_ids) sign in as a local user. */
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
-@Scopes('admin')
+@RequiresLiveToken('admin', AdminTokenGuard)
 @Controller('admin/users/:id/upstream-identities')
 export class AdminIdentitiesController {
   constructor(

@@ -1,17 +1,14 @@
-import { Controller, Get, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit.service.js';
 import { KeysService } from '../keys/keys.service.js';
 import { presentSigningKey } from '../keys/signing-key.presenter.js';
-import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
-@Scopes('admin')
+@RequiresLiveToken('admin', AdminTokenGuard)
 @Controller('admin/keys')
 export class AdminKeysController {
   constructor(private readonly keys: KeysService) {}

@@ -22,8 +22,8 @@ export class AdminTokenGuard implements CanActivate {
         'admin',
       );
     }
-    const client = await this.clients.findForAuthentication(principal.clientId);
-    if (!client || client.disabled || !client.scopes.includes('admin')) {
+    const client = await this.clients.findActive(principal.clientId);
+    if (!client?.scopes.includes('admin')) {
       throw new BearerError(
         'invalid_token',
         'the client of this token is disabled or no longer an administrator',

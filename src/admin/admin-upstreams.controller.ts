@@ -1,29 +1,16 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  UseGuards,
-} from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit.service.js';
-import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
 import { CreateUpstreamDto } from '../upstream/dto/create-upstream.dto.js';
 import { UpdateUpstreamDto } from '../upstream/dto/update-upstream.dto.js';
 import { presentConnection } from '../upstream/upstream-connection.presenter.js';
 import { UpstreamConnectionsService } from '../upstream/upstream-connections.service.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 @ApiTags('admin')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard, AdminTokenGuard)
-@Scopes('admin')
+@RequiresLiveToken('admin', AdminTokenGuard)
 @Controller('admin/upstreams')
 export class AdminUpstreamsController {
   constructor(private readonly connections: UpstreamConnectionsService) {}

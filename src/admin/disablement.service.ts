@@ -3,7 +3,7 @@ import type { Actor } from '../audit/audit.service.js';
 import { SessionsService } from '../authorization/sessions.service.js';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
-import { PartyTokensRevoker } from '../tokens/party-tokens-revoker.service.js';
+import { TokenRevocation } from '../tokens/token-revocation.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 
@@ -17,20 +17,20 @@ export class Disablement {
   constructor(
     private readonly clients: ClientsService,
     private readonly users: UsersService,
-    private readonly tokens: PartyTokensRevoker,
+    private readonly revocation: TokenRevocation,
     private readonly sessions: SessionsService,
   ) {}
 
   async disableClient(clientId: string, actor: Actor): Promise<Client> {
     const client = await this.clients.setDisabled(clientId, true, actor);
-    await this.tokens.revokeEverythingOf({ clientId }, 'client_disabled');
+    await this.revocation.revoke({ clientId }, 'client_disabled');
     return client;
   }
 
   async disableUser(userId: string, actor: Actor): Promise<User> {
     const user = await this.users.setDisabled(userId, true, actor);
     await this.sessions.endAllOf(userId);
-    await this.tokens.revokeEverythingOf({ userId }, 'user_disabled');
+    await this.revocation.revoke({ userId }, 'user_disabled');
     return user;
   }
 }

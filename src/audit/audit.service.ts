@@ -65,6 +65,16 @@ export class AuditService implements BeforeApplicationShutdown {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  /**
+   * The audit insert for another store's statement, so that a change and its audit rows
+   * commit together (one round trip, and never one without the other): every row of
+   * `source`, a relation with the columns type, client_id, user_id, ip and details.
+   */
+  static insertFrom(source: string): string {
+    return `INSERT INTO audit_events (type, client_id, user_id, ip, details)
+      SELECT type, client_id, user_id, ip, details FROM ${source}`;
+  }
+
   /** Rows still on their way are committed before the pool closes (it closes after this). */
   beforeApplicationShutdown(): Promise<void> {
     return this.writer.idle();

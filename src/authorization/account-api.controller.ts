@@ -1,16 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { BearerError } from '../resource-server/bearer-error.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
-import {
-  BearerAuthGuard,
-  Principal,
-  Scopes,
-  type AccessTokenPrincipal,
-} from '../resource-server/index.js';
-import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
+import { Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { TokenRevocation } from '../tokens/token-revocation.service.js';
 import { ConsentsService } from './consents.service.js';
 
 /**
@@ -18,14 +13,12 @@ import { ConsentsService } from './consents.service.js';
  * the `account` scope lists and revokes that user's own consents.
  */
 @ApiTags('account')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard)
-@Scopes('account')
+@RequiresLiveToken('account')
 @Controller('account/api/consents')
 export class AccountApiController {
   constructor(
     private readonly consents: ConsentsService,
-    private readonly refreshTokens: RefreshTokensService,
+    private readonly revocation: TokenRevocation,
     private readonly audit: AuditService,
   ) {}
 
@@ -51,7 +44,7 @@ export class AccountApiController {
   ): Promise<void> {
     const userId = this.userOf(principal);
     if (!(await this.consents.revoke(userId, clientId))) throw OAuthError.notFound('consent');
-    await this.refreshTokens.revokeGrantsOf(userId, clientId, 'consent_revoked');
+    await this.revocation.revoke({ userId, clientId }, 'consent_revoked');
     await this.audit.record({
       type: 'consent.revoked',
       clientId,

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@n
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
-import { RefreshTokensService } from '../tokens/refresh-tokens.service.js';
+import { TokenRevocation } from '../tokens/token-revocation.service.js';
 import { ConsentsService } from './consents.service.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
@@ -22,7 +22,7 @@ export class AccountController {
     private readonly csrf: CsrfService,
     private readonly sessions: SessionsService,
     private readonly consents: ConsentsService,
-    private readonly refreshTokens: RefreshTokensService,
+    private readonly revocation: TokenRevocation,
     private readonly audit: AuditService,
   ) {}
 
@@ -51,7 +51,7 @@ export class AccountController {
     if (!user) return seeOther(reply, '/login');
     const clientId = typeof form.client_id === 'string' ? form.client_id : '';
     if (clientId && (await this.consents.revoke(user.userId, clientId))) {
-      await this.refreshTokens.revokeGrantsOf(user.userId, clientId, 'consent_revoked');
+      await this.revocation.revoke({ userId: user.userId, clientId }, 'consent_revoked');
       await this.audit.record({
         type: 'consent.revoked',
         clientId,

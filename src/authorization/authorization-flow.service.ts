@@ -3,7 +3,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
 import { AppConfig } from '../config/app-config.js';
 import { TokenMinter } from '../tokens/token-minter.service.js';
-import { AuthorizationCodesService } from './authorization-codes.service.js';
+import { AuthorizationCodeStore } from '../tokens/authorization-code.store.js';
 import type { AuthorizationRequest } from './authorization-request.entity.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { ConsentsService } from './consents.service.js';
@@ -23,7 +23,7 @@ export interface Pending {
 export class AuthorizationFlow {
   constructor(
     private readonly requests: AuthorizationRequestsService,
-    private readonly codes: AuthorizationCodesService,
+    private readonly codes: AuthorizationCodeStore,
     private readonly consents: ConsentsService,
     private readonly minter: TokenMinter,
     private readonly audit: AuditService,
@@ -78,7 +78,7 @@ export class AuthorizationFlow {
       );
     }
     if (request.responseType === 'token') {
-      const { response } = await this.minter.mintDetailed({
+      const { response } = await this.minter.mint({
         grantType: 'implicit',
         client,
         user: { id: user.userId, username: user.username },

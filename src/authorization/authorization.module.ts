@@ -12,7 +12,6 @@ import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { AuthorizeController } from './authorize.controller.js';
-import { CodesModule } from './codes.module.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentsService } from './consents.service.js';
 import { CookieSecret } from './cookie-secret.js';
@@ -30,7 +29,6 @@ import { UserinfoController } from './userinfo.controller.js';
     ClientsModule,
     UsersModule,
     TokensModule,
-    CodesModule,
   ],
   controllers: [
     AccountApiController,

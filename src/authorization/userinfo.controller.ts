@@ -1,14 +1,13 @@
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { BearerError } from '../resource-server/bearer-error.js';
-import { BearerAuthGuard, Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
-import { LiveTokenGuard } from '../tokens/live-token.guard.js';
+import { Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { UsersService } from '../users/users.service.js';
 
 /** OpenID Connect Core §5.3 UserInfo: who the token's user is, as far as its scopes allow. */
 @ApiTags('oauth')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard)
+@RequiresLiveToken()
 @Controller('oauth')
 export class UserinfoController {
   constructor(private readonly users: UsersService) {}

@@ -54,8 +54,8 @@ export class ClientAssertionVerifier {
     if (typeof kid !== 'string' || kid === '')
       throw new AssertionRejected('the assertion header has no kid');
 
-    const client = await this.clients.findForAuthentication(unverifiedIssuer);
-    if (!client || client.disabled || !client.jwks?.keys.length) {
+    const client = await this.clients.findActive(unverifiedIssuer);
+    if (!client?.jwks?.keys.length) {
       throw new AssertionRejected('no client with registered keys issued this assertion');
     }
     let claims: JWTPayload;

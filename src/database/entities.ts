@@ -1,10 +1,11 @@
 import { AuditEvent } from '../audit/audit-event.entity.js';
-import { AuthorizationCode } from '../authorization/authorization-code.entity.js';
+import { AuthorizationCode } from '../tokens/authorization-code.entity.js';
 import { AuthorizationRequest } from '../authorization/authorization-request.entity.js';
 import { Consent } from '../authorization/consent.entity.js';
 import { Session } from '../authorization/session.entity.js';
 import { Client } from '../clients/client.entity.js';
 import { SigningKey } from '../keys/signing-key.entity.js';
+import { IssuedAccessToken } from '../tokens/issued-access-token.entity.js';
 import { RefreshTokenFamily } from '../tokens/refresh-token-family.entity.js';
 import { RefreshToken } from '../tokens/refresh-token.entity.js';
 import { RevokedAccessToken } from '../tokens/revoked-access-token.entity.js';
@@ -25,6 +26,7 @@ export const ENTITIES = [
   RefreshTokenFamily,
   RefreshToken,
   RevokedAccessToken,
+  IssuedAccessToken,
   UsedAssertion,
   LoginThrottle,
   Session,

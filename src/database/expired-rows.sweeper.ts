@@ -13,6 +13,7 @@ export const SWEEP_BATCH = 10_000;
 const EXPIRED: [string, string][] = [
   ['used_assertions', 'expires_at < now()'],
   ['revoked_access_tokens', 'expires_at < now()'],
+  ['issued_access_tokens', 'expires_at < now()'],
   ['refresh_tokens', 'expires_at < now()'],
   ['refresh_token_families', 'expires_at < now()'],
   ['sessions', 'expires_at < now()'],

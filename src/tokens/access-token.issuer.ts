@@ -1,25 +1,23 @@
 import { Injectable } from '@nestjs/common';
+import { randomToken } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { JwtSigner } from '../keys/jwt-signer.service.js';
+
+/** A token's id and lifetime, chosen before it is recorded and signed with them. */
+export interface AccessTokenId {
+  jti: string;
+  /** Epoch seconds. */
+  iat: number;
+  exp: number;
+}
 
 export interface AccessTokenRequest {
   /** The resource owner; the client itself for client_credentials. */
   subject: string;
   clientId: string;
   scopes: string[];
-  /** Lifetime in seconds; the configured ACCESS_TOKEN_TTL when omitted. */
-  ttl?: number;
   /** Further claims, such as `username` or `session_name`. */
   claims?: Record<string, unknown>;
-  /** The token id: the caller records it (audit) before the token is signed. */
-  jti: string;
-}
-
-export interface IssuedAccessToken {
-  token: string;
-  jti: string;
-  expiresIn: number;
-  expiresAt: number;
 }
 
 /** Issues JWT access tokens per RFC 9068, signed with the active key. */
@@ -30,17 +28,20 @@ export class AccessTokenIssuer {
     private readonly config: AppConfig,
   ) {}
 
-  async issue(request: AccessTokenRequest): Promise<IssuedAccessToken> {
-    const now = Math.floor(Date.now() / 1000);
-    const expiresIn = request.ttl ?? this.config.accessTokenTtl;
-    const { jti } = request;
+  /** A new token's id, valid from now for `ttl` seconds (ACCESS_TOKEN_TTL when omitted). */
+  newId(ttl?: number): AccessTokenId {
+    const iat = Math.floor(Date.now() / 1000);
+    return { jti: randomToken(16), iat, exp: iat + (ttl ?? this.config.accessTokenTtl) };
+  }
+
+  sign(request: AccessTokenRequest, id: AccessTokenId): Promise<string> {
     const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: request.subject,
       aud: this.config.issuer,
-      iat: now,
-      exp: now + expiresIn,
-      jti,
+      iat: id.iat,
+      exp: id.exp,
+      jti: id.jti,
       client_id: request.clientId,
       scope: request.scopes.join(' '),
     };
@@ -50,7 +51,6 @@ export class AccessTokenIssuer {
         if (!(name in claims)) claims[name] = request.claims[name];
       }
     }
-    const token = await this.signer.sign('at+jwt', claims);
-    return { token, jti, expiresIn, expiresAt: now + expiresIn };
+    return this.signer.sign('at+jwt', claims);
   }
 }

@@ -1,36 +1,32 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ClientsService } from '../clients/clients.service.js';
 import { BearerError, type AccessTokenPrincipal } from '../resource-server/index.js';
-import { UsersService } from '../users/users.service.js';
-import { AccessTokenRevocations } from './access-token-revocations.js';
+import { AccessTokenLiveness } from './access-token-liveness.js';
+
+const REFUSALS = {
+  revoked: 'the access token has been revoked',
+  client_inactive: 'the client of this token is disabled or gone',
+  user_inactive: 'the user of this token is disabled or gone',
+} as const;
 
 /**
  * What Portcullis's own APIs ask of a bearer token beyond its signature (BearerAuthGuard runs
- * first): that it was not revoked, and that its client, and its user for a user's token, are
- * still enabled, as introspection answers. Sibling services that verify tokens locally learn
- * this only at expiry, or by introspecting.
+ * first): that it is live, as introspection answers. Sibling services that verify tokens
+ * locally learn this only at expiry, or by introspecting. Routes take it through
+ * `@RequiresLiveToken`, never on its own.
  */
 @Injectable()
 export class LiveTokenGuard implements CanActivate {
-  constructor(
-    private readonly clients: ClientsService,
-    private readonly users: UsersService,
-    private readonly revocations: AccessTokenRevocations,
-  ) {}
+  constructor(private readonly liveness: AccessTokenLiveness) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const principal = context.switchToHttp().getRequest<{ user: AccessTokenPrincipal }>().user;
-    const jti = principal.claims.jti;
-    const [revoked, client, user] = await Promise.all([
-      typeof jti === 'string' ? this.revocations.isRevoked(jti) : true,
-      this.clients.findForAuthentication(principal.clientId),
-      principal.username === undefined ? undefined : this.users.findActive(principal.sub),
-    ]);
-    if (revoked) throw new BearerError('invalid_token', 'the access token has been revoked', 401);
-    if (!client || client.disabled)
-      throw new BearerError('invalid_token', 'the client of this token is disabled or gone', 401);
-    if (principal.username !== undefined && !user)
-      throw new BearerError('invalid_token', 'the user of this token is disabled or gone', 401);
+    const liveness = await this.liveness.check({
+      jti: principal.claims.jti,
+      client_id: principal.clientId,
+      sub: principal.sub,
+      username: principal.username,
+    });
+    if (liveness !== 'live') throw new BearerError('invalid_token', REFUSALS[liveness], 401);
     return true;
   }
 }

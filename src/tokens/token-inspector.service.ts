@@ -3,9 +3,9 @@ import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { UsersService } from '../users/users.service.js';
-import { AccessTokenRevocations } from './access-token-revocations.js';
+import { AccessTokenLiveness } from './access-token-liveness.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
-import { RefreshTokensService } from './refresh-tokens.service.js';
+import { RefreshTokenStore } from './refresh-token.store.js';
 
 /** An RFC 7662 §2.2 answer. */
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -21,8 +21,8 @@ const INACTIVE: Introspection = { active: false };
 export class TokenInspector {
   constructor(
     private readonly accessTokens: AccessTokenVerifier,
-    private readonly revocations: AccessTokenRevocations,
-    private readonly refreshTokens: RefreshTokensService,
+    private readonly liveness: AccessTokenLiveness,
+    private readonly refreshTokens: RefreshTokenStore,
     private readonly clients: ClientsService,
     private readonly users: UsersService,
     private readonly config: AppConfig,
@@ -48,9 +48,7 @@ export class TokenInspector {
     if (!claims) return undefined;
     const audiences = ([] as string[]).concat(claims.aud ?? []);
     if (!this.maySee(caller, claims.client_id, audiences)) return INACTIVE;
-    if (await this.revocations.isRevoked(claims.jti)) return INACTIVE;
-    if (!(await this.partiesActive(claims.client_id, claims.username ? claims.sub : null)))
-      return INACTIVE;
+    if ((await this.liveness.check(claims)) !== 'live') return INACTIVE;
     return {
       active: true,
       scope: claims.scope ?? '',
@@ -73,8 +71,12 @@ export class TokenInspector {
     const state = await this.refreshTokens.inspect(token);
     if (!state) return undefined;
     if (!state.active || !this.maySee(caller, state.clientId, [])) return INACTIVE;
-    if (!(await this.partiesActive(state.clientId, state.userId))) return INACTIVE;
-    const user = state.userId ? await this.users.findActive(state.userId) : null;
+    const [client, user] = await Promise.all([
+      this.clients.findActive(state.clientId),
+      state.userId ? this.users.findActive(state.userId) : null,
+    ]);
+    // A token of a disabled client or user is as good as revoked.
+    if (!client || (state.userId && !user)) return INACTIVE;
     return {
       active: true,
       scope: state.scopes.join(' '),
@@ -95,12 +97,5 @@ export class TokenInspector {
       audiences.includes(caller.clientId) ||
       caller.scopes.includes('introspect')
     );
-  }
-
-  /** A token of a disabled client or user is as good as revoked. */
-  private async partiesActive(clientId: string, userId: string | null): Promise<boolean> {
-    const client = await this.clients.findForAuthentication(clientId);
-    if (!client || client.disabled) return false;
-    return userId === null || (await this.users.findActive(userId)) !== null;
   }
 }

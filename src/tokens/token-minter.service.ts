@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
-import { randomToken } from '../common/secrets.js';
 import type { User } from '../users/user.entity.js';
-import { AccessTokenIssuer } from './access-token.issuer.js';
+import { AccessTokenIssuer, type AccessTokenId } from './access-token.issuer.js';
+import { AccessTokenStore } from './access-token.store.js';
 import { IdTokenIssuer } from './id-token.issuer.js';
-import { RefreshTokensService } from './refresh-tokens.service.js';
+import { RefreshTokenStore } from './refresh-token.store.js';
 import type { TokenResponse } from './token-response.js';
 
+/** What a token response answers for. */
 export interface MintRequest {
   grantType: string;
   client: Client;
@@ -17,16 +17,11 @@ export interface MintRequest {
   /** Access token lifetime, when the grant shortens it. */
   ttl?: number;
   claims?: Record<string, unknown>;
-  /** `new` starts a refresh-token family; a string is the successor a rotation produced. */
-  refresh?: 'new' | { token: string; familyId: string };
+  /** Starts a refresh-token family for the grant. */
+  refresh?: boolean;
   /** An OpenID Connect ID token, when the grant has the `openid` scope and a user. */
   idToken?: { authTime: Date; nonce: string | null };
   ip?: string;
-  /**
-   * The access token's id and that its audit row is already written, when the grant wrote
-   * it in the same statement as the change it records.
-   */
-  audited?: { jti: string };
 }
 
 /** What a mint produced, for grants that must be able to revoke it later. */
@@ -38,67 +33,82 @@ export interface Minted {
 }
 
 /**
- * Turns a validated grant into its token response (RFC 6749 §5.1): the access token, a
- * refresh token when the grant carries one, and the audit row saying so.
+ * Turns a validated grant into its token response (RFC 6749 §5.1): the access token is
+ * recorded (with its audit row, and the refresh-token family it starts) before it is signed,
+ * so revocation can always find it.
  */
 @Injectable()
 export class TokenMinter {
   constructor(
     private readonly accessTokens: AccessTokenIssuer,
-    private readonly refreshTokens: RefreshTokensService,
-    private readonly audit: AuditService,
+    private readonly issued: AccessTokenStore,
+    private readonly refreshTokens: RefreshTokenStore,
     private readonly idTokens: IdTokenIssuer,
   ) {}
 
-  async mint(request: MintRequest): Promise<TokenResponse> {
-    return (await this.mintDetailed(request)).response;
+  /** A new access token's id, for grants that record it in a statement of their own. */
+  newAccessTokenId(ttl?: number): AccessTokenId {
+    return this.accessTokens.newId(ttl);
   }
 
-  async mintDetailed(request: MintRequest): Promise<Minted> {
-    const { client, user, scopes } = request;
-    const jti = request.audited?.jti ?? randomToken(16);
-    const scope = scopes.join(' ');
-    const details: Record<string, unknown> = { grant_type: request.grantType, scope, jti };
-    let refresh = request.refresh === 'new' ? undefined : request.refresh;
-    if (request.refresh === 'new') {
-      // The family and the audit row in one statement.
-      refresh = await this.refreshTokens.start(client.clientId, user?.id ?? null, scopes, {
-        ip: request.ip,
-        details,
-      });
-    } else if (!request.audited) {
-      if (refresh) details.family_id = refresh.familyId;
-      await this.audit.record({
-        type: refresh ? 'refresh.rotated' : 'token.issued',
-        clientId: client.clientId,
-        userId: user?.id,
-        ip: request.ip,
-        details,
-      });
+  async mint(request: MintRequest): Promise<Minted> {
+    const { client, user } = request;
+    const id = this.accessTokens.newId(request.ttl);
+    const details = { grant_type: request.grantType, scope: request.scopes.join(' '), jti: id.jti };
+    let refresh: { token: string; familyId: string } | undefined;
+    if (request.refresh) {
+      refresh = await this.refreshTokens.start(
+        { clientId: client.clientId, userId: user?.id ?? null, scopes: request.scopes },
+        { jti: id.jti, expiresAt: id.exp, ip: request.ip, details },
+      );
+    } else {
+      await this.issued.record(
+        {
+          jti: id.jti,
+          clientId: client.clientId,
+          userId: user?.id ?? null,
+          familyId: null,
+          expiresAt: id.exp,
+        },
+        { type: 'token.issued', ip: request.ip, details },
+      );
     }
-    // Signed once the row is committed: the requests of one audit batch resume in one turn,
-    // so their tokens are signed back to back (JwtSigner).
+    return this.sign(request, id, refresh);
+  }
+
+  /**
+   * Signs what is already recorded: the access token `id`, and the refresh token that goes
+   * with it. The requests of one batch resume in one turn, so their tokens are signed back to
+   * back (JwtSigner).
+   */
+  async sign(
+    request: Omit<MintRequest, 'refresh' | 'ttl'>,
+    id: AccessTokenId,
+    refresh?: { token: string; familyId: string },
+  ): Promise<Minted> {
+    const { client, user, scopes } = request;
     const [access, idToken] = await Promise.all([
-      this.accessTokens.issue({
-        subject: user?.id ?? client.clientId,
-        clientId: client.clientId,
-        scopes,
-        ttl: request.ttl,
-        jti,
-        claims: user ? { ...request.claims, username: user.username } : request.claims,
-      }),
+      this.accessTokens.sign(
+        {
+          subject: user?.id ?? client.clientId,
+          clientId: client.clientId,
+          scopes,
+          claims: user ? { ...request.claims, username: user.username } : request.claims,
+        },
+        id,
+      ),
       request.idToken && user && scopes.includes('openid')
         ? this.idTokens.issue({ userId: user.id, clientId: client.clientId, ...request.idToken })
         : undefined,
     ]);
     const response: TokenResponse = {
-      access_token: access.token,
+      access_token: access,
       token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      scope,
+      expires_in: id.exp - id.iat,
+      scope: scopes.join(' '),
     };
     if (refresh) response.refresh_token = refresh.token;
     if (idToken) response.id_token = idToken;
-    return { response, jti, expiresAt: access.expiresAt, familyId: refresh?.familyId };
+    return { response, jti: id.jti, expiresAt: id.exp, familyId: refresh?.familyId };
   }
 }

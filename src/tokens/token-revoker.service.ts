@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
-import { AccessTokenRevocations } from './access-token-revocations.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
-import { RefreshTokensService } from './refresh-tokens.service.js';
+import { TokenRevocation } from './token-revocation.service.js';
 
 /**
  * RFC 7009: revokes a refresh token (with its whole family) or an access token (by `jti`)
@@ -14,8 +13,7 @@ import { RefreshTokensService } from './refresh-tokens.service.js';
 export class TokenRevoker {
   constructor(
     private readonly accessTokens: AccessTokenVerifier,
-    private readonly revocations: AccessTokenRevocations,
-    private readonly refreshTokens: RefreshTokensService,
+    private readonly revocation: TokenRevocation,
     private readonly audit: AuditService,
   ) {}
 
@@ -33,13 +31,16 @@ export class TokenRevoker {
 
   private async revokeRefresh(token: string, caller: Client, ip: string): Promise<boolean> {
     if (token.length > 512) return false;
-    const revoked = await this.refreshTokens.revoke(token, caller.clientId, 'revoked');
-    if (!revoked) return false;
+    const [family] = await this.revocation.revoke(
+      { refreshToken: token, clientId: caller.clientId },
+      'revoked',
+    );
+    if (!family) return false;
     await this.audit.record({
       type: 'token.revoked',
       clientId: caller.clientId,
       ip,
-      details: { token_type: 'refresh_token', family_id: revoked.familyId },
+      details: { token_type: 'refresh_token', family_id: family.familyId },
     });
     return true;
   }
@@ -47,7 +48,7 @@ export class TokenRevoker {
   private async revokeAccess(token: string, caller: Client, ip: string): Promise<boolean> {
     const claims = await this.accessTokens.verify(token);
     if (!claims || claims.client_id !== caller.clientId) return false;
-    await this.revocations.revoke(claims.jti, claims.exp);
+    await this.revocation.revoke({ jti: claims.jti, expiresAt: claims.exp }, 'revoked');
     await this.audit.record({
       type: 'token.revoked',
       clientId: caller.clientId,

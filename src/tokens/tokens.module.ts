@@ -1,38 +1,46 @@
 import { Module } from '@nestjs/common';
-import { CodesModule } from '../authorization/codes.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { AccessTokenRevocations } from './access-token-revocations.js';
+import { AccessTokenLiveness } from './access-token-liveness.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
+import { AccessTokenStore } from './access-token.store.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
+import { AuthorizationCodeStore } from './authorization-code.store.js';
 import { GrantRegistry } from './grant-registry.js';
-import { IdTokenIssuer } from './id-token.issuer.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
 import { GRANT_HANDLER_CLASSES } from './grants/index.js';
+import { IdTokenIssuer } from './id-token.issuer.js';
 import { IntrospectionController } from './introspection.controller.js';
 import { LiveTokenGuard } from './live-token.guard.js';
-import { PartyTokensRevoker } from './party-tokens-revoker.service.js';
-import { RefreshTokensService } from './refresh-tokens.service.js';
+import { RefreshTokenStore } from './refresh-token.store.js';
 import { RevocationController } from './revocation.controller.js';
 import { TokenInspector } from './token-inspector.service.js';
 import { TokenMinter } from './token-minter.service.js';
+import { TokenRevocation } from './token-revocation.service.js';
 import { TokenRevoker } from './token-revoker.service.js';
 import { TokenController } from './token.controller.js';
 
+/**
+ * Every credential Portcullis issues, one store each (authorization codes, access tokens,
+ * refresh tokens), the token, revocation and introspection endpoints, and the one way
+ * credentials are revoked.
+ */
 @Module({
-  imports: [ClientsModule, KeysModule, UsersModule, CodesModule],
+  imports: [ClientsModule, KeysModule, UsersModule],
   controllers: [TokenController, RevocationController, IntrospectionController],
   providers: [
     AccessTokenIssuer,
     AccessTokenVerifier,
-    AccessTokenRevocations,
-    RefreshTokensService,
+    AccessTokenStore,
+    AccessTokenLiveness,
+    AuthorizationCodeStore,
+    RefreshTokenStore,
     TokenMinter,
     IdTokenIssuer,
     TokenInspector,
+    TokenRevocation,
     TokenRevoker,
-    PartyTokensRevoker,
     LiveTokenGuard,
     GrantRegistry,
     ...GRANT_HANDLER_CLASSES,
@@ -43,13 +51,12 @@ import { TokenController } from './token.controller.js';
     },
   ],
   exports: [
-    AccessTokenIssuer,
-    AccessTokenRevocations,
+    AccessTokenLiveness,
+    AuthorizationCodeStore,
     GrantRegistry,
     LiveTokenGuard,
-    PartyTokensRevoker,
-    RefreshTokensService,
     TokenMinter,
+    TokenRevocation,
   ],
 })
 export class TokensModule {}

@@ -41,6 +41,7 @@ describe('migration tooling', () => {
         'authorization_requests',
         'clients',
         'consents',
+        'issued_access_tokens',
         'login_throttles',
         'migrations',
         'refresh_token_families',

@@ -1,15 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service.js';
-import {
-  AuthorizationCodesService,
-  type CodeGrant,
-} from '../../authorization/authorization-codes.service.js';
 import type { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
-import { AccessTokenRevocations } from '../access-token-revocations.js';
-import { RefreshTokensService } from '../refresh-tokens.service.js';
+import { AuthorizationCodeStore, type CodeGrant } from '../authorization-code.store.js';
+import { TokenRevocation } from '../token-revocation.service.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
 import { TokenMinter } from '../token-minter.service.js';
@@ -42,10 +38,9 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
   readonly grantType = 'authorization_code';
 
   constructor(
-    private readonly codes: AuthorizationCodesService,
+    private readonly codes: AuthorizationCodeStore,
     private readonly users: UsersService,
-    private readonly refreshTokens: RefreshTokensService,
-    private readonly revocations: AccessTokenRevocations,
+    private readonly revocation: TokenRevocation,
     private readonly minter: TokenMinter,
     private readonly audit: AuditService,
   ) {}
@@ -76,12 +71,12 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     const user = await this.users.findActive(grant.userId);
     if (!user) throw INVALID('the user of this code is disabled or gone');
 
-    const minted = await this.minter.mintDetailed({
+    const minted = await this.minter.mint({
       grantType: this.grantType,
       client,
       user: user,
       scopes: grant.scopes,
-      refresh: client.grantTypes.includes('refresh_token') ? 'new' : undefined,
+      refresh: client.grantTypes.includes('refresh_token'),
       idToken: { authTime: grant.authTime, nonce: grant.nonce },
       ip: request.ip,
     });
@@ -133,9 +128,10 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     },
     ip: string,
   ): Promise<void> {
-    if (replay.familyId) await this.refreshTokens.revokeFamily(replay.familyId, 'code_replay');
+    if (replay.familyId) await this.revocation.revoke({ familyId: replay.familyId }, 'code_replay');
     if (replay.jti && replay.jtiExpiresAt) {
-      await this.revocations.revoke(replay.jti, Math.floor(replay.jtiExpiresAt.getTime() / 1000));
+      const expiresAt = Math.floor(replay.jtiExpiresAt.getTime() / 1000);
+      await this.revocation.revoke({ jti: replay.jti, expiresAt }, 'code_replay');
     }
     await this.audit.record({
       type: 'token.revoked',

@@ -25,7 +25,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientGrant> {
     });
   }
 
-  issue({ scopes, ip }: ClientGrant, client: Client): Promise<TokenResponse> {
-    return this.minter.mint({ grantType: this.grantType, client, scopes, ip });
+  async issue({ scopes, ip }: ClientGrant, client: Client): Promise<TokenResponse> {
+    return (await this.minter.mint({ grantType: this.grantType, client, scopes, ip })).response;
   }
 }

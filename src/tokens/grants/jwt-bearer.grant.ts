@@ -53,9 +53,9 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     }
     const client =
       typeof issuer === 'string' && issuer.length <= 256
-        ? await this.clients.findForAuthentication(issuer)
+        ? await this.clients.findActive(issuer)
         : null;
-    if (!client || client.disabled)
+    if (!client)
       throw new OAuthError('invalid_grant', 'the assertion issuer is not a known client');
     return client;
   }
@@ -98,8 +98,8 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     }
   }
 
-  issue(grant: JwtBearerRequest, client: Client): Promise<TokenResponse> {
-    return this.minter.mint({
+  async issue(grant: JwtBearerRequest, client: Client): Promise<TokenResponse> {
+    const minted = await this.minter.mint({
       grantType: this.grantType,
       client,
       scopes: grant.scopes,
@@ -107,5 +107,6 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
       claims: grant.sessionName === undefined ? undefined : { session_name: grant.sessionName },
       ip: grant.ip,
     });
+    return minted.response;
   }
 }

@@ -60,14 +60,15 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
     return { user, scopes: grantedScope(requestedScope, allowed), ip: request.ip };
   }
 
-  issue(grant: PasswordGrantRequest, client: Client): Promise<TokenResponse> {
-    return this.minter.mint({
+  async issue(grant: PasswordGrantRequest, client: Client): Promise<TokenResponse> {
+    const minted = await this.minter.mint({
       grantType: this.grantType,
       client,
       user: grant.user,
       scopes: grant.scopes,
-      refresh: client.grantTypes.includes('refresh_token') ? 'new' : undefined,
+      refresh: client.grantTypes.includes('refresh_token'),
       ip: grant.ip,
     });
+    return minted.response;
   }
 }

@@ -1,15 +1,10 @@
-import { Controller, Headers, HttpCode, Param, Post, Req, UseGuards, Header } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Controller, Headers, HttpCode, Param, Post, Req, Header } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
 import { BearerError } from '../../resource-server/bearer-error.js';
-import { LiveTokenGuard } from '../../tokens/live-token.guard.js';
-import {
-  BearerAuthGuard,
-  Principal,
-  Scopes,
-  type AccessTokenPrincipal,
-} from '../../resource-server/index.js';
+import { RequiresLiveToken } from '../../tokens/requires-live-token.decorator.js';
+import { Principal, type AccessTokenPrincipal } from '../../resource-server/index.js';
 import { tokenAnswer } from '../token-answer.js';
 import { TokenCache } from '../token-cache.service.js';
 import { UpstreamConnectionsService } from '../upstream-connections.service.js';
@@ -19,9 +14,7 @@ export const ANY_SESSION_SCOPE = 'upstream:coze:any-session';
 
 /** Brokers Coze access tokens: callers never hold the app's private key. */
 @ApiTags('upstream')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard)
-@Scopes('upstream:coze')
+@RequiresLiveToken('upstream:coze')
 @Controller('upstream/coze')
 export class CozeTokenController {
   constructor(

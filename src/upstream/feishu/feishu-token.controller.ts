@@ -1,15 +1,10 @@
-import { Controller, Header, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Controller, Header, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
 import { OAuthError } from '../../common/oauth-error.js';
-import {
-  BearerAuthGuard,
-  Principal,
-  Scopes,
-  type AccessTokenPrincipal,
-} from '../../resource-server/index.js';
-import { LiveTokenGuard } from '../../tokens/live-token.guard.js';
+import { Principal, type AccessTokenPrincipal } from '../../resource-server/index.js';
+import { RequiresLiveToken } from '../../tokens/requires-live-token.decorator.js';
 import { tokenAnswer } from '../token-answer.js';
 import { TokenCache } from '../token-cache.service.js';
 import { UpstreamIdentities } from '../upstream-identities.service.js';
@@ -18,9 +13,7 @@ import { FeishuClient } from './feishu.client.js';
 
 /** Brokers Feishu tokens: app and tenant tokens, and signed-in users' own tokens. */
 @ApiTags('upstream')
-@ApiBearerAuth()
-@UseGuards(BearerAuthGuard, LiveTokenGuard)
-@Scopes('upstream:feishu')
+@RequiresLiveToken('upstream:feishu')
 @Controller('upstream/feishu')
 export class FeishuTokenController {
   constructor(

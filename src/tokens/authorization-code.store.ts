@@ -39,9 +39,12 @@ interface CodeRow {
   auth_time: Date;
 }
 
-/** Authorization codes: 256-bit, stored as SHA-256 digests, consumed by one conditional UPDATE. */
+/**
+ * Authorization codes: 256-bit, stored as SHA-256 digests, consumed by one conditional UPDATE.
+ * Issued by the authorization flow, redeemed by the token endpoint.
+ */
 @Injectable()
-export class AuthorizationCodesService {
+export class AuthorizationCodeStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,

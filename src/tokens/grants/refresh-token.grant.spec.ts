@@ -1,0 +1,158 @@
+import type { AuditRecord, AuditService } from '../../audit/audit.service.js';
+import type { Client } from '../../clients/client.entity.js';
+import { OAuthError } from '../../common/oauth-error.js';
+import type { AccessTokenId } from '../access-token.issuer.js';
+import type { Consumption, RefreshTokenStore } from '../refresh-token.store.js';
+import type { RevokedFamily } from '../refresh-token.store.js';
+import type { TokenMinter } from '../token-minter.service.js';
+import { TokenRequest } from '../token-request.js';
+import type { TokenRevocation } from '../token-revocation.service.js';
+import { RefreshTokenGrant } from './refresh-token.grant.js';
+
+// The grant's part: reading the request, and answering each of the store's outcomes.
+const client = { clientId: 'app', scopes: ['read', 'write'] } as Client;
+const ID: AccessTokenId = { jti: 'jti-1', iat: 1000, exp: 1900 };
+
+function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {
+  const consumed: unknown[] = [];
+  const revocations: unknown[] = [];
+  const audited: AuditRecord[] = [];
+  const signed: unknown[] = [];
+  const store = {
+    consume: (request: unknown) => (consumed.push(request), Promise.resolve(outcome)),
+  } as unknown as RefreshTokenStore;
+  const revocation = {
+    revoke: (...args: unknown[]) => (revocations.push(args), Promise.resolve(revoked)),
+  } as unknown as TokenRevocation;
+  const minter = {
+    newAccessTokenId: () => ID,
+    sign: (...args: unknown[]) => {
+      signed.push(args);
+      return Promise.resolve({ response: { access_token: 'at', token_type: 'Bearer' } });
+    },
+  } as unknown as TokenMinter;
+  const audit = {
+    record: (record: AuditRecord) => (audited.push(record), Promise.resolve()),
+  } as unknown as AuditService;
+  const grant = new RefreshTokenGrant(store, revocation, minter, audit);
+  return { grant, consumed, revocations, audited, signed };
+}
+
+const request = (params: Record<string, string>) =>
+  new TokenRequest({ grant_type: 'refresh_token', ...params }, '127.0.0.1');
+
+/** The OAuthError `call` throws or rejects with. */
+async function refused(call: () => Promise<unknown>): Promise<OAuthError> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof OAuthError) return error;
+    throw error;
+  }
+  throw new Error('not refused');
+}
+
+describe('RefreshTokenGrant', () => {
+  it('reads the token and the scope, refusing a malformed scope or an oversized token', async () => {
+    const { grant } = grantWith({ outcome: 'invalid' });
+    await expect(
+      grant.validate(request({ refresh_token: 't', scope: 'read read' })),
+    ).resolves.toEqual({ refreshToken: 't', requested: ['read'], ip: '127.0.0.1' });
+    expect(
+      (await refused(() => grant.validate(request({ refresh_token: 't', scope: 'a"b' })))).error,
+    ).toBe('invalid_scope');
+    expect(
+      (await refused(() => grant.validate(request({ refresh_token: 'x'.repeat(513) })))).error,
+    ).toBe('invalid_grant');
+    expect((await refused(() => grant.validate(request({})))).error).toBe('invalid_request');
+  });
+
+  it('asks the store with the client, its scope and the access token to record', async () => {
+    const { grant, consumed } = grantWith({ outcome: 'invalid' });
+    await refused(() =>
+      grant.issue({ refreshToken: 't', requested: ['read'], ip: '10.0.0.1' }, client),
+    );
+    expect(consumed).toEqual([
+      {
+        token: 't',
+        clientId: 'app',
+        requested: ['read'],
+        clientScopes: ['read', 'write'],
+        access: { jti: 'jti-1', expiresAt: 1900, ip: '10.0.0.1' },
+      },
+    ]);
+  });
+
+  it('signs what the store granted: the scope it answered, the successor, the user', async () => {
+    const { grant, signed } = grantWith({
+      outcome: 'granted',
+      successor: 'next',
+      grant: { familyId: 'f', clientId: 'app', userId: 'u', scopes: ['read', 'write'] },
+      scopes: ['read'],
+      username: 'una',
+    });
+    await expect(grant.issue({ refreshToken: 't', ip: 'ip' }, client)).resolves.toEqual({
+      access_token: 'at',
+      token_type: 'Bearer',
+    });
+    expect(signed).toEqual([
+      [
+        {
+          grantType: 'refresh_token',
+          client,
+          user: { id: 'u', username: 'una' },
+          scopes: ['read'],
+          ip: 'ip',
+        },
+        ID,
+        { token: 'next', familyId: 'f' },
+      ],
+    ]);
+  });
+
+  it('on reuse revokes the family and audits it once, answering invalid_grant', async () => {
+    const { grant, revocations, audited } = grantWith({ outcome: 'reused', familyId: 'f' }, [
+      { familyId: 'f', userId: 'u', revokedNow: true },
+    ]);
+    const error = await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client));
+    expect([error.error, error.description]).toEqual([
+      'invalid_grant',
+      'the refresh token is invalid, expired or revoked',
+    ]);
+    expect(revocations).toEqual([[{ familyId: 'f' }, 'reuse']]);
+    expect(audited).toEqual([
+      {
+        type: 'refresh.reuse_detected',
+        clientId: 'app',
+        userId: 'u',
+        ip: 'ip',
+        details: { family_id: 'f', family_revoked: true },
+      },
+    ]);
+  });
+
+  it('does not audit a reuse whose family was revoked before', async () => {
+    const { grant, audited } = grantWith({ outcome: 'reused', familyId: 'f' }, [
+      { familyId: 'f', userId: 'u', revokedNow: false },
+    ]);
+    await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client));
+    expect(audited).toEqual([]);
+  });
+
+  const refusals: [Consumption, string, string][] = [
+    [{ outcome: 'invalid' }, 'invalid_grant', 'the refresh token is invalid, expired or revoked'],
+    [{ outcome: 'user_disabled' }, 'invalid_grant', 'the user of this grant is disabled or gone'],
+    [
+      { outcome: 'scope_not_granted', outside: ['admin', 'x'] },
+      'invalid_scope',
+      'scope not allowed for this client: admin x',
+    ],
+  ];
+
+  it.each(refusals)('answers %j with %s', async (outcome, error, description) => {
+    const { grant, signed } = grantWith(outcome);
+    const refusal = await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client));
+    expect([refusal.error, refusal.description]).toEqual([error, description]);
+    expect(signed).toEqual([]);
+  });
+});

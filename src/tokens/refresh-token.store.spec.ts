@@ -1,0 +1,179 @@
+import { DataSource } from 'typeorm';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database.js';
+import { randomToken } from '../common/secrets.js';
+import type { AppConfig } from '../config/app-config.js';
+import { dataSourceOptions } from '../database/data-source.options.js';
+import { RefreshTokenStore, type ConsumeRequest } from './refresh-token.store.js';
+
+// The store's rules, each outcome on its own, on a real PostgreSQL with the real schema.
+describe('RefreshTokenStore', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  let store: RefreshTokenStore;
+  let userId: string;
+
+  const config = { refreshTokenTtl: 3600, refreshTokenAbsoluteTtl: 86_400 } as AppConfig;
+  const access = () => ({ jti: randomToken(16), expiresAt: Math.floor(Date.now() / 1000) + 900 });
+  const start = (scopes = ['read', 'write'], clientId = 'app', user: string | null = userId) =>
+    store.start(
+      { clientId, userId: user, scopes },
+      { ...access(), details: { grant_type: 'password', scope: scopes.join(' ') } },
+    );
+  const consume = (token: string, more: Partial<ConsumeRequest> = {}) =>
+    store.consume({
+      token,
+      clientId: 'app',
+      requested: undefined,
+      clientScopes: ['read', 'write'],
+      access: access(),
+      ...more,
+    });
+  const rows = <T>(sql: string, params?: unknown[]) => dataSource.query<T[]>(sql, params);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataSource = new DataSource(dataSourceOptions(database.url));
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    await rows(`INSERT INTO clients (client_id, client_name, token_endpoint_auth_method, scope)
+                VALUES ('app', 'App', 'none', 'read write'), ('other', 'Other', 'none', 'read write')`);
+    [{ id: userId }] = await rows<{ id: string }>(
+      `INSERT INTO users (username, password_hash) VALUES ('una', 'x') RETURNING id`,
+    );
+    store = new RefreshTokenStore(dataSource, config);
+  });
+
+  afterAll(async () => {
+    await store?.beforeApplicationShutdown();
+    await dataSource?.destroy();
+    await database?.drop();
+  });
+
+  it('starts a family: the token, the access token indexed, one audit row', async () => {
+    const { token, familyId } = await start();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const [indexed] = await rows<{ family_id: string; user_id: string }>(
+      'SELECT family_id, user_id FROM issued_access_tokens WHERE family_id = $1',
+      [familyId],
+    );
+    expect(indexed).toEqual({ family_id: familyId, user_id: userId });
+    const audit = await rows<{ details: { family_id: string } }>(
+      `SELECT details FROM audit_events WHERE details->>'family_id' = $1`,
+      [familyId],
+    );
+    expect(audit).toEqual([
+      { details: { grant_type: 'password', scope: 'read write', family_id: familyId } },
+    ]);
+  });
+
+  it('grants: consumes the token, answers a successor of the same family and the scope', async () => {
+    const { token, familyId } = await start();
+    const granted = await consume(token);
+    expect(granted).toMatchObject({
+      outcome: 'granted',
+      grant: { familyId, clientId: 'app', userId, scopes: ['read', 'write'] },
+      scopes: ['read', 'write'],
+      username: 'una',
+    });
+    if (granted.outcome !== 'granted') throw new Error('not granted');
+    expect(await consume(granted.successor, { requested: ['read'] })).toMatchObject({
+      outcome: 'granted',
+      scopes: ['read'],
+      grant: { scopes: ['read', 'write'] },
+    });
+  });
+
+  it('grants only what the grant and the client still share', async () => {
+    const { token } = await start(['read', 'write', 'admin']);
+    expect(await consume(token, { clientScopes: ['write', 'read'] })).toMatchObject({
+      outcome: 'granted',
+      scopes: ['read', 'write'],
+    });
+  });
+
+  it('refuses scope outside the grant or the client, and consumes nothing', async () => {
+    const { token } = await start(['read']);
+    expect(await consume(token, { requested: ['read', 'write', 'x'] })).toEqual({
+      outcome: 'scope_not_granted',
+      outside: ['write', 'x'],
+    });
+    expect(await consume(token)).toMatchObject({ outcome: 'granted' });
+  });
+
+  it('calls a consumed token presented again reuse, and changes nothing itself', async () => {
+    const { token, familyId } = await start();
+    await consume(token);
+    expect(await consume(token)).toEqual({ outcome: 'reused', familyId });
+    const [family] = await rows<{ revoked_at: Date | null }>(
+      'SELECT revoked_at FROM refresh_token_families WHERE id = $1',
+      [familyId],
+    );
+    expect(family.revoked_at).toBeNull();
+  });
+
+  it('lets exactly one of many concurrent presentations of one token win', async () => {
+    const { token } = await start();
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => consume(token)));
+    expect(outcomes.filter((o) => o.outcome === 'granted')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.outcome === 'reused')).toHaveLength(7);
+  });
+
+  it('answers invalid for an unknown token, another client, a revoked or expired family', async () => {
+    expect(await consume(randomToken())).toEqual({ outcome: 'invalid' });
+    const mine = await start();
+    expect(await consume(mine.token, { clientId: 'other' })).toEqual({ outcome: 'invalid' });
+    const revoked = await start();
+    expect(await store.revoke({ familyId: revoked.familyId }, 'revoked')).toEqual([
+      { familyId: revoked.familyId, userId, revokedNow: true },
+    ]);
+    expect(await consume(revoked.token)).toEqual({ outcome: 'invalid' });
+    const expired = await start();
+    await rows(`UPDATE refresh_token_families SET expires_at = now() WHERE id = $1`, [
+      expired.familyId,
+    ]);
+    expect(await consume(expired.token)).toEqual({ outcome: 'invalid' });
+  });
+
+  it('refuses a grant whose user is disabled, without consuming the token', async () => {
+    const { token } = await start();
+    await rows('UPDATE users SET disabled = true WHERE id = $1', [userId]);
+    try {
+      expect(await consume(token)).toEqual({ outcome: 'user_disabled' });
+    } finally {
+      await rows('UPDATE users SET disabled = false WHERE id = $1', [userId]);
+    }
+    expect(await consume(token)).toMatchObject({ outcome: 'granted' });
+  });
+
+  it('revokes families by token (its client only), by client and user, by user', async () => {
+    const a = await start();
+    expect(await store.revoke({ token: a.token, clientId: 'other' }, 'revoked')).toEqual([]);
+    expect(await store.revoke({ token: a.token, clientId: 'app' }, 'revoked')).toEqual([
+      { familyId: a.familyId, userId, revokedNow: true },
+    ]);
+    // Revoked already: reached, not revoked again, the first reason kept.
+    expect(await store.revoke({ familyId: a.familyId }, 'reuse')).toEqual([
+      { familyId: a.familyId, userId, revokedNow: false },
+    ]);
+    const [{ revoked_reason }] = await rows<{ revoked_reason: string }>(
+      'SELECT revoked_reason FROM refresh_token_families WHERE id = $1',
+      [a.familyId],
+    );
+    expect(revoked_reason).toBe('revoked');
+    const b = await start();
+    const forClient = await start(['read'], 'other');
+    const revoked = await store.revoke({ clientId: 'app', userId }, 'consent_revoked');
+    expect(revoked.filter((f) => f.revokedNow).map((f) => f.familyId)).toContain(b.familyId);
+    expect(revoked.map((f) => f.familyId)).not.toContain(forClient.familyId);
+    const ofUser = await store.revoke({ userId }, 'user_disabled');
+    expect(ofUser.filter((f) => f.revokedNow).map((f) => f.familyId)).toEqual([forClient.familyId]);
+  });
+
+  it('inspects a token: active until consumed', async () => {
+    const { token, familyId } = await start();
+    expect(await store.inspect(token)).toMatchObject({ familyId, active: true, userId });
+    await consume(token);
+    expect(await store.inspect(token)).toMatchObject({ familyId, active: false });
+    expect(await store.inspect(randomToken())).toBeUndefined();
+  });
+});
