@@ -21,7 +21,7 @@ export function randomToken(bytes = 32): string {
 }
 
 export function sha256(value: string | Buffer): Buffer {
-  return hash('sha256', value, 'buffer'); // one call: a third cheaper than createHash here
+  return hash('sha256', value, 'buffer'); // one call: cheaper than a createHash object
 }
 
 /** Compares two digests without leaking, through timing, where they differ. */

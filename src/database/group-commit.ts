@@ -27,9 +27,8 @@ interface Pending<I, O> {
 
 /**
  * Group commit: callers each wait for their own item to be committed, and the items that
- * arrive while earlier statements are in flight share the next one. A database commit costs
- * far more than a row (its WAL flush: ≈ 150 µs of PostgreSQL CPU per statement on a plain
- * server, ≈ 700 µs on the benchmark's VM, against ≈ 2 µs per row), so under load this turns
+ * arrive while earlier statements are in flight share the next one. A database commit (its WAL
+ * flush) costs far more than a row (bench/README.md has the figures), so under load this turns
  * one commit per request into one per batch, paced by `minIntervalMs`, while a caller alone
  * waits for a single statement only. A batch starts at the end of the event loop turn it was
  * asked for, so the requests read from the sockets in one turn share it.

@@ -16,8 +16,9 @@ function encodedHeader(key: ActiveSigningKey, typ: string): string {
 
 /**
  * A compact JWS (RFC 7515 §7.1) over `claims`, signed in one synchronous node:crypto call
- * with the ready KeyObject. jose's SignJWT goes through WebCrypto, which costs about four
- * times as much per ES256 token here (bench/README.md); tokens are still verified with jose.
+ * with the ready KeyObject: written here, not taken from jose, because jose's SignJWT goes
+ * through WebCrypto, which the benchmark shows costs several times as much per ES256 token
+ * (bench/README.md, "Signing"). Tokens are verified with jose.
  */
 export function signCompactJws(
   key: ActiveSigningKey,

@@ -11,9 +11,9 @@ interface PendingSignature {
 
 /**
  * Signs JWTs with the active key, those asked for during one event loop turn back to back at
- * its end. An ES256 signature costs ≈ 27 µs in a tight loop here but ≈ 45 µs between HTTP
- * requests, whose work pushes its code and tables out of the CPU caches; under load, batches
- * take about a third off each signature (bench/README.md). Alone, a token waits for nothing
+ * its end. A signature costs far more between HTTP requests, whose work pushes its code and
+ * tables out of the CPU caches, than back to back in a tight loop; under load, batches make
+ * each signature cheaper (bench/README.md has the figures). Alone, a token waits for nothing
  * more than the end of the turn.
  */
 @Injectable()

@@ -5,7 +5,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 /**
  * The process figures an operator watches (memory, heap, event-loop lag, open resources and
  * descriptors, CPU), each read when Prometheus scrapes. Not prom-client's default metrics:
- * their GC observer made every introspection cost ≈ 9 µs more CPU (bench/README.md).
+ * their GC observer made every cheap request measurably dearer (bench/README.md).
  */
 export function registerProcessMetrics(registry: Registry): void {
   const registers = [registry];

@@ -30,7 +30,7 @@ type Exposed = { name: string; help: string; type: string; aggregator: 'sum'; va
 /**
  * Answered requests and their latency per route pattern, kept as plain numbers: a request
  * costs a map lookup and a few increments. prom-client's labelled metrics hash their labels
- * at every observation, which cost 6–10 µs of CPU a request here (bench/README.md); these
+ * at every observation, a cost the benchmark could see (bench/README.md); these
  * figures become its counter and histogram only when Prometheus scrapes.
  */
 export class RequestMetrics {
