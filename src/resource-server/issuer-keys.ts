@@ -54,11 +54,11 @@ export class IssuerKeys {
         uri: jwksUri,
         keys: createRemoteJWKSet(new URL(jwksUri), {
           // An unknown kid refetches at most once per interval: a rotation is picked up
-          // without a restart, and forged kids cost the issuer at most that many requests.
+          // without a restart, and forged kids cost the issuer one request per interval.
           cooldownDuration: (this.options.jwksRefetchIntervalSeconds ?? 2) * 1000,
-          // Keys are kept until an unknown kid refetches them, so tokens keep verifying
-          // while the issuer is unreachable; jose would otherwise refetch on a request
-          // every ten minutes and refuse all of them if that fails.
+          // Keys are kept until an unknown kid refetches them, as before, so tokens keep
+          // verifying while the issuer is unreachable; past jose's default maximum age,
+          // requests would wait on a refetch, and be refused while it fails.
           cacheMaxAge: Infinity,
           timeoutDuration: 5000,
         }),
