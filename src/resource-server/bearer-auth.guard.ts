@@ -1,16 +1,15 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { BearerError } from './bearer-error.js';
-import { BEARER_STRATEGY } from './bearer-jwt.strategy.js';
-import { KeySourceUnavailableError, UntrustedTokenError } from './jwks-key-resolver.js';
 import { IntrospectionUnavailableError, TokenIntrospector } from './token-introspector.js';
 import type { Principal } from './principal.js';
 import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
 import { ANY_SCOPE_KEY, PUBLIC_KEY, SCOPES_KEY } from './scopes.decorator.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
-/** Verified tokens remembered at most; the oldest is forgotten first. */
-const VERIFIED_CACHE_SIZE = 10_000;
+/** RFC 6750 §2.1: the scheme, then the token, alone in the header. */
+const BEARER = /^bearer\s+(\S+)$/i;
 
 interface RouteRequirements {
   public: boolean;
@@ -23,39 +22,20 @@ interface ReplyLike {
   setHeader?: (name: string, value: string) => unknown;
 }
 
-/** Why passport-jwt refused a token, in words a client can act on. */
-function describe(info: unknown): string {
-  if (info instanceof UntrustedTokenError) return info.message;
-  const name = (info as { name?: string } | undefined)?.name;
-  const message = (info as { message?: string } | undefined)?.message ?? '';
-  if (name === 'TokenExpiredError') return 'the access token has expired';
-  if (name === 'NotBeforeError') return 'the access token is not valid yet';
-  if (/no auth token/i.test(message)) return 'a bearer access token is required';
-  if (/audience invalid/i.test(message)) return 'the access token is not meant for this audience';
-  if (/issuer invalid/i.test(message)) return 'the access token comes from another issuer';
-  return 'the access token is invalid';
-}
-
 /**
  * Accepts `Authorization: Bearer <JWT>` access tokens and checks the scopes named with
  * @Scopes(). Refusals follow RFC 6750 §3: 401 invalid_token or 403 insufficient_scope,
  * with a WWW-Authenticate challenge and the same error as JSON.
  */
 @Injectable()
-export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
+export class BearerAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(RESOURCE_SERVER_OPTIONS) private readonly options: ResourceServerOptions,
     private readonly introspector: TokenIntrospector,
-  ) {
-    super();
-  }
-
-  /**
-   * Tokens already verified, by their exact string, until their `exp`: a client reuses its
-   * token, and a signature check costs more than the rest of a request.
-   */
-  private readonly verified = new Map<string, { principal: Principal; expiresAt: number }>();
+    private readonly verifier: AccessTokenVerifier,
+    private readonly verified: VerifiedTokens,
+  ) {}
 
   /** What each route asks for, read from its decorators once. */
   private readonly routes = new WeakMap<object, RouteRequirements>();
@@ -76,24 +56,20 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
     return route;
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const route = this.requirements(context);
     if (route.public) return true;
     try {
       const request = context
         .switchToHttp()
         .getRequest<{ user: Principal; headers: { authorization?: string } }>();
-      const token = /^bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      const cached = token ? this.verified.get(token) : undefined;
-      if (cached && cached.expiresAt > Date.now()) {
-        request.user = cached.principal;
-      } else {
-        await super.canActivate(context);
-        if (token) this.remember(token, request.user);
-      }
-      const principal = request.user;
-      if (this.introspector.enabled)
-        await this.assertActive(principal, request.headers.authorization ?? '');
+      const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+      if (!token) throw new BearerError('invalid_token', 'a bearer access token is required', 401);
+      const principal =
+        this.verified.get(token) ??
+        this.verified.remember(token, await this.verifier.verify(token));
+      request.user = principal;
+      if (this.introspector.enabled) await this.assertActive(principal, token);
       const missing = route.scopes.filter((scope) => !principal.scopes.includes(scope));
       if (missing.length > 0) {
         throw new BearerError(
@@ -126,18 +102,8 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
     }
   }
 
-  private remember(token: string, principal: Principal): void {
-    const exp = principal.claims.exp;
-    if (typeof exp !== 'number') return;
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
-      this.verified.delete(this.verified.keys().next().value!);
-    }
-    this.verified.set(token, { principal, expiresAt: exp * 1000 });
-  }
-
   /** Revocation-aware mode: the issuer must still call the token active. */
-  private async assertActive(principal: Principal, authorization: string): Promise<void> {
-    const token = authorization.replace(/^bearer\s+/i, '');
+  private async assertActive(principal: Principal, token: string): Promise<void> {
     const jti = typeof principal.claims.jti === 'string' ? principal.claims.jti : token;
     try {
       if (!(await this.introspector.isActive(token, jti))) {
@@ -153,19 +119,5 @@ export class BearerAuthGuard extends AuthGuard(BEARER_STRATEGY) {
       }
       throw error;
     }
-  }
-
-  override handleRequest<TUser = Principal>(error: unknown, user: unknown, info: unknown): TUser {
-    const cause = error ?? info;
-    if (cause instanceof KeySourceUnavailableError) {
-      throw new BearerError(
-        'temporarily_unavailable',
-        'token keys are unavailable, try again shortly',
-        503,
-      );
-    }
-    if (error instanceof Error && !(error instanceof UntrustedTokenError)) throw error;
-    if (!user) throw new BearerError('invalid_token', describe(cause), 401);
-    return user as TUser;
   }
 }

@@ -1,21 +1,22 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
-import { BearerJwtStrategy } from './bearer-jwt.strategy.js';
+import { IssuerKeys } from './issuer-keys.js';
 import { IssuerMetadata } from './issuer-metadata.js';
-import { JwksKeyResolver } from './jwks-key-resolver.js';
 import { TokenIntrospector } from './token-introspector.js';
 import {
   RESOURCE_SERVER_OPTIONS,
   type ResourceServerAsyncOptions,
   type ResourceServerOptions,
 } from './resource-server.options.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 const PROVIDERS: Provider[] = [
   IssuerMetadata,
-  JwksKeyResolver,
+  IssuerKeys,
+  AccessTokenVerifier,
+  VerifiedTokens,
   TokenIntrospector,
-  BearerJwtStrategy,
   BearerAuthGuard,
 ];
 
@@ -29,7 +30,6 @@ export class ResourceServerModule {
     return {
       module: ResourceServerModule,
       global: true,
-      imports: [PassportModule],
       providers: [{ provide: RESOURCE_SERVER_OPTIONS, useValue: options }, ...PROVIDERS],
       exports: [RESOURCE_SERVER_OPTIONS, ...PROVIDERS],
     };
@@ -39,7 +39,7 @@ export class ResourceServerModule {
     return {
       module: ResourceServerModule,
       global: true,
-      imports: [PassportModule, ...((options.imports ?? []) as DynamicModule[])],
+      imports: (options.imports ?? []) as DynamicModule[],
       providers: [
         {
           provide: RESOURCE_SERVER_OPTIONS,

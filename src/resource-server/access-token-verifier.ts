@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { IssuerKeys } from './issuer-keys.js';
+import type { Principal } from './principal.js';
+import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
+import { bearerErrorFor } from './verification-failure.js';
+
+/** Verifies RFC 9068 access tokens against the issuer's keys, with jose. */
+@Injectable()
+export class AccessTokenVerifier {
+  private readonly checks: JWTVerifyOptions;
+
+  constructor(
+    @Inject(RESOURCE_SERVER_OPTIONS) options: ResourceServerOptions,
+    private readonly keys: IssuerKeys,
+  ) {
+    this.checks = {
+      issuer: options.issuer,
+      audience: options.audience,
+      // Asymmetric only: never `none`, never HMAC keyed with a public key.
+      algorithms: options.algorithms ?? ['ES256', 'RS256'],
+      // RFC 9068 §4; jose also takes `application/at+jwt`, in any case.
+      typ: 'at+jwt',
+      clockTolerance: options.clockToleranceSeconds ?? 5,
+    };
+  }
+
+  /** The principal of a valid token; otherwise throws the BearerError to answer with. */
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys.getKey, this.checks);
+      return principalOf(payload);
+    } catch (error) {
+      throw bearerErrorFor(error) ?? error;
+    }
+  }
+}
+
+function principalOf(claims: JWTPayload): Principal {
+  const str = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return {
+    sub: str(claims.sub) ?? '',
+    clientId: str(claims.client_id) ?? '',
+    scopes: (str(claims.scope) ?? '').split(' ').filter(Boolean),
+    username: str(claims.username),
+    sessionName: str(claims.session_name),
+    claims,
+  };
+}
