@@ -6,12 +6,13 @@ import { configureApp, createHttpAdapter } from './app.setup.js';
 import { installHttpDrain, type HttpDrain } from './common/http-drain.js';
 import { ConfigurationError, validateEnvironment } from './config/environment.js';
 import { openDatabase } from './database/open-database.js';
+import { FEATURE_ENVIRONMENT_RULES } from './environment-rules.js';
 
 /** config → database (embedded or DATABASE_URL) → migrations (in DatabaseModule) → listen */
 async function bootstrap(): Promise<void> {
   let environment;
   try {
-    environment = validateEnvironment(process.env);
+    environment = validateEnvironment(process.env, FEATURE_ENVIRONMENT_RULES);
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
     for (const problem of error.problems) process.stderr.write(`configuration error: ${problem}\n`);

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import path from 'node:path';
-import { Environment } from './environment.js';
+import {
+  UPSTREAM_VARIABLE_NAMES,
+  type Environment,
+  type UpstreamVariables,
+} from './environment.js';
 
 /** Typed, derived view of the validated environment, read once at boot. */
 @Injectable()
@@ -37,7 +41,8 @@ export class AppConfig {
   readonly cookieSecret?: string;
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly upstreamTimeoutMs: number;
-  readonly upstreamConnections: NonNullable<Environment['UPSTREAM_CONNECTIONS']>;
+  /** COZE_* and FEISHU_* as given; the upstream module checks and interprets them. */
+  readonly upstreamVariables: Readonly<UpstreamVariables>;
   /** Seconds before expiry at which a cached upstream token is renewed. */
   readonly upstreamRefreshMargin: number;
 
@@ -77,7 +82,9 @@ export class AppConfig {
     this.cookieSecret = get('COOKIE_SECRET');
     this.logLevel = get('LOG_LEVEL');
     this.upstreamTimeoutMs = get('UPSTREAM_TIMEOUT_MS');
-    this.upstreamConnections = get('UPSTREAM_CONNECTIONS') ?? {};
+    this.upstreamVariables = Object.fromEntries(
+      UPSTREAM_VARIABLE_NAMES.map((name) => [name, get(name)]),
+    ) as UpstreamVariables;
     this.upstreamRefreshMargin = get('UPSTREAM_REFRESH_MARGIN');
   }
 

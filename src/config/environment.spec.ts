@@ -77,3 +77,157 @@ describe('validateEnvironment', () => {
     }
   });
 });
+
+describe('the table of variables', () => {
+  const problemsOf = (
+    env: Record<string, string>,
+    rules: Parameters<typeof validateEnvironment>[1] = [],
+  ): string[] => {
+    try {
+      validateEnvironment(env, rules);
+      return [];
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      return error.problems;
+    }
+  };
+
+  it('gives every variable with a default its default, and leaves the others unset', () => {
+    expect(validateEnvironment({})).toEqual({
+      NODE_ENV: 'development',
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      TRUST_PROXY: false,
+      DATA_DIR: './.data',
+      ACCESS_TOKEN_TTL: 900,
+      REFRESH_TOKEN_TTL: 2592000,
+      REFRESH_TOKEN_ABSOLUTE_TTL: 7776000,
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: 5,
+      LOGIN_MAX_FAILURES_PER_IP: 20,
+      LOGIN_LOCK_SECONDS: 900,
+      LOGIN_RATE_LIMIT: 120,
+      CLIENT_AUTH_MAX_FAILURES: 10,
+      CLIENT_AUTH_MAX_FAILURES_PER_IP: 100,
+      CLIENT_AUTH_LOCK_SECONDS: 900,
+      SESSION_IDLE_TTL: 1800,
+      SESSION_ABSOLUTE_TTL: 43200,
+      AUTH_CODE_TTL: 60,
+      SIGNING_ALG: 'ES256',
+      UPSTREAM_TIMEOUT_MS: 10000,
+      UPSTREAM_REFRESH_MARGIN: 60,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('trims values, and counts blank ones as unset', () => {
+    expect(validateEnvironment({ PORT: ' 4000 ', HOST: '   ', ISSUER: '\t' })).toMatchObject({
+      PORT: 4000,
+      HOST: '127.0.0.1',
+    });
+    expect(validateEnvironment({ ISSUER: ' ' }).ISSUER).toBeUndefined();
+  });
+
+  it('reads the bounds of a range as allowed', () => {
+    expect(
+      validateEnvironment({ LOGIN_RATE_LIMIT: '0', AUTH_CODE_TTL: '600', PORT: '65535' }),
+    ).toMatchObject({ LOGIN_RATE_LIMIT: 0, AUTH_CODE_TTL: 600, PORT: 65535 });
+  });
+
+  it.each([
+    // integers: not a decimal integer, below, above, the one refused value
+    ['PORT', '3000.5', 'PORT must be an integer between 1 and 65535'],
+    ['PORT', '+80', 'PORT must be an integer between 1 and 65535'],
+    ['PORT', '1e3', 'PORT must be an integer between 1 and 65535'],
+    ['PORT', '0', 'PORT must be an integer between 1 and 65535'],
+    [
+      'AUTH_CODE_TTL',
+      '601',
+      'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600',
+    ],
+    [
+      'UPSTREAM_TIMEOUT_MS',
+      '99',
+      'UPSTREAM_TIMEOUT_MS must be an integer number of milliseconds between 100 and 120000',
+    ],
+    ['LOGIN_RATE_LIMIT', '-1', 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000'],
+    [
+      'EMBEDDED_PG_PORT',
+      '5432',
+      'EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432',
+    ],
+    [
+      'EMBEDDED_PG_PORT',
+      '1023',
+      'EMBEDDED_PG_PORT must be an integer between 1024 and 65535, not 5432',
+    ],
+    // one of a list
+    ['NODE_ENV', 'prod', 'NODE_ENV must be one of development, production, test'],
+    ['SIGNING_ALG', 'es256', 'SIGNING_ALG must be ES256 or RS256'],
+    // patterns
+    ['HOST', 'my host', 'HOST must be a host name or an IP address'],
+    [
+      'ISSUER',
+      'https://auth.example.com#top',
+      'ISSUER must be an http(s) URL without query, fragment or trailing slash',
+    ],
+    ['DATABASE_URL', 'mysql://db', 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [
+      'ADMIN_CLIENT_ID',
+      'ops team',
+      'ADMIN_CLIENT_ID must be 1 to 128 URL-safe characters (A-Z a-z 0-9 . _ ~ -)',
+    ],
+    // secrets: each bound has its line
+    ['COOKIE_SECRET', 'c'.repeat(31), 'COOKIE_SECRET must be at least 32 characters'],
+    [
+      'KEY_ENCRYPTION_SECRET',
+      'k'.repeat(1025),
+      'KEY_ENCRYPTION_SECRET must be at most 1024 characters',
+    ],
+  ])('refuses %s=%j in one line naming it', (name, value, message) => {
+    const extra: Record<string, string> =
+      name === 'ADMIN_CLIENT_ID' ? { ADMIN_CLIENT_SECRET: 's'.repeat(32) } : {};
+    expect(problemsOf({ ...extra, [name]: value })).toEqual([message]);
+  });
+
+  it('refuses related variables that disagree', () => {
+    expect(problemsOf({ ADMIN_CLIENT_SECRET: 's'.repeat(32) })).toEqual([
+      'ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together',
+    ]);
+    expect(problemsOf({ REFRESH_TOKEN_TTL: '600', REFRESH_TOKEN_ABSOLUTE_TTL: '599' })).toEqual([
+      'REFRESH_TOKEN_ABSOLUTE_TTL must not be shorter than REFRESH_TOKEN_TTL',
+    ]);
+  });
+
+  it('does not judge a relation over a variable already refused', () => {
+    expect(problemsOf({ REFRESH_TOKEN_TTL: '31536001' })).toEqual([
+      'REFRESH_TOKEN_TTL must be an integer number of seconds between 60 and 31536000',
+    ]);
+  });
+
+  describe('rules a feature module adds', () => {
+    const rule = {
+      reads: ['PORT'] as const,
+      problem: (env: { PORT: number }) => (env.PORT === 4000 ? 'PORT must not be 4000' : undefined),
+    };
+
+    it('reports their line with the others', () => {
+      expect(problemsOf({ PORT: '4000', SIGNING_ALG: 'none' }, [rule]).sort()).toEqual([
+        'PORT must not be 4000',
+        'SIGNING_ALG must be ES256 or RS256',
+      ]);
+      expect(problemsOf({ PORT: '4001' }, [rule])).toEqual([]);
+    });
+
+    it('skips them when a variable they read is malformed', () => {
+      expect(problemsOf({ PORT: 'x' }, [rule])).toEqual([
+        'PORT must be an integer between 1 and 65535',
+      ]);
+    });
+
+    it('judges them besides what production refuses', () => {
+      expect(problemsOf({ NODE_ENV: 'production', PORT: '4000' }, [rule])).toContain(
+        'PORT must not be 4000',
+      );
+    });
+  });
+});

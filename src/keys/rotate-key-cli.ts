@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import { ConfigurationError, validateEnvironment } from '../config/environment.js';
 import { openDatabase } from '../database/open-database.js';
+import { FEATURE_ENVIRONMENT_RULES } from '../environment-rules.js';
 import { KeysService } from './keys.service.js';
 
 /**
@@ -12,7 +13,7 @@ import { KeysService } from './keys.service.js';
  * Running servers pick the new key up within 30 seconds.
  */
 async function main(): Promise<void> {
-  const environment = validateEnvironment(process.env);
+  const environment = validateEnvironment(process.env, FEATURE_ENVIRONMENT_RULES);
   const database = await openDatabase(environment, undefined, { attach: true });
   process.env.DATABASE_URL = database.url;
   try {

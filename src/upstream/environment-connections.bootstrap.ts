@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { LOCKS, withAdvisoryLock } from '../database/advisory-lock.js';
+import { connectionsFromEnvironment } from './environment-connections.js';
 import { UpstreamConnectionsService } from './upstream-connections.service.js';
 
 /** Creates or updates the `coze` and `feishu` connections COZE_* and FEISHU_* describe. */
@@ -17,7 +18,7 @@ export class EnvironmentConnectionsBootstrap implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const { coze, feishu } = this.config.upstreamConnections;
+    const { coze, feishu } = connectionsFromEnvironment(this.config.upstreamVariables);
     if (!coze && !feishu) return;
     await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, async () => {
       if (coze) await this.connections.upsertFromEnvironment('coze', 'coze', coze);

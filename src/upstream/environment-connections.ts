@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { ConfigurationError } from '../config/configuration-error.js';
+import {
+  UPSTREAM_VARIABLE_NAMES,
+  type EnvironmentRule,
+  type UpstreamVariables,
+} from '../config/environment.js';
 import {
   ConnectionSettingError,
   normaliseConnection,
   type ConnectionInput,
 } from './connection-rules.js';
 
-type Raw = Record<string, string | undefined>;
-
-const COZE_FIELDS: Record<string, string> = {
+const COZE_FIELDS: Record<string, keyof UpstreamVariables> = {
   client_id: 'COZE_CLIENT_ID',
   private_key: 'COZE_PRIVATE_KEY',
   kid: 'COZE_KID',
@@ -16,13 +20,12 @@ const COZE_FIELDS: Record<string, string> = {
   token_duration: 'COZE_TOKEN_DURATION',
   account_id: 'COZE_ACCOUNT_ID',
 };
-const FEISHU_FIELDS: Record<string, string> = {
+const FEISHU_FIELDS: Record<string, keyof UpstreamVariables> = {
   app_id: 'FEISHU_APP_ID',
   app_secret: 'FEISHU_APP_SECRET',
   base_url: 'FEISHU_BASE_URL',
   accounts_url: 'FEISHU_ACCOUNTS_URL',
 };
-export const UPSTREAM_VARIABLES = [...Object.values(COZE_FIELDS), ...Object.values(FEISHU_FIELDS)];
 
 /** PEM text as given, or read from the file the variable names. */
 function pem(value: string): string {
@@ -36,46 +39,45 @@ function pem(value: string): string {
 
 /**
  * The `coze` and `feishu` connections the environment describes (single-tenant deployments),
- * checked like the admin API checks them. Throws a message naming the variable.
+ * checked like the admin API checks them. Throws a ConfigurationError naming the variable.
  */
-export function connectionsFromEnvironment(raw: Raw): {
+export function connectionsFromEnvironment(env: UpstreamVariables): {
   coze?: ConnectionInput;
   feishu?: ConnectionInput;
 } {
   const result: { coze?: ConnectionInput; feishu?: ConnectionInput } = {};
   const rename = (fields: Record<string, string>, error: unknown): never => {
     if (error instanceof ConnectionSettingError) {
-      throw new Error(
-        `${fields[error.field] ?? error.field} ${error.message.slice(error.field.length + 1)}`,
-      );
+      const name = fields[error.field] ?? error.field;
+      throw new ConfigurationError([`${name} ${error.message.slice(error.field.length + 1)}`]);
     }
     throw error;
   };
-  if (raw.COZE_CLIENT_ID || raw.COZE_PRIVATE_KEY || raw.COZE_KID) {
+  if (env.COZE_CLIENT_ID || env.COZE_PRIVATE_KEY || env.COZE_KID) {
     try {
-      const duration = raw.COZE_TOKEN_DURATION;
+      const duration = env.COZE_TOKEN_DURATION;
       result.coze = {
-        client_id: raw.COZE_CLIENT_ID,
-        private_key: raw.COZE_PRIVATE_KEY ? pem(raw.COZE_PRIVATE_KEY) : undefined,
-        kid: raw.COZE_KID,
-        audience: raw.COZE_AUDIENCE,
-        token_endpoint: raw.COZE_TOKEN_ENDPOINT,
+        client_id: env.COZE_CLIENT_ID,
+        private_key: env.COZE_PRIVATE_KEY ? pem(env.COZE_PRIVATE_KEY) : undefined,
+        kid: env.COZE_KID,
+        audience: env.COZE_AUDIENCE,
+        token_endpoint: env.COZE_TOKEN_ENDPOINT,
         token_duration:
           duration === undefined ? undefined : /^\d+$/.test(duration) ? Number(duration) : NaN,
-        account_id: raw.COZE_ACCOUNT_ID,
+        account_id: env.COZE_ACCOUNT_ID,
       };
       normaliseConnection('coze', result.coze);
     } catch (error) {
       rename(COZE_FIELDS, error);
     }
   }
-  if (raw.FEISHU_APP_ID || raw.FEISHU_APP_SECRET) {
+  if (env.FEISHU_APP_ID || env.FEISHU_APP_SECRET) {
     try {
       result.feishu = {
-        app_id: raw.FEISHU_APP_ID,
-        app_secret: raw.FEISHU_APP_SECRET,
-        base_url: raw.FEISHU_BASE_URL,
-        accounts_url: raw.FEISHU_ACCOUNTS_URL,
+        app_id: env.FEISHU_APP_ID,
+        app_secret: env.FEISHU_APP_SECRET,
+        base_url: env.FEISHU_BASE_URL,
+        accounts_url: env.FEISHU_ACCOUNTS_URL,
       };
       normaliseConnection('feishu', result.feishu);
     } catch (error) {
@@ -84,3 +86,17 @@ export function connectionsFromEnvironment(raw: Raw): {
   }
   return result;
 }
+
+/** The check main.ts and the command-line tools add to config's table, before anything starts. */
+export const UPSTREAM_ENVIRONMENT_RULE: EnvironmentRule = {
+  reads: UPSTREAM_VARIABLE_NAMES,
+  problem: (environment) => {
+    try {
+      connectionsFromEnvironment(environment);
+      return undefined;
+    } catch (error) {
+      if (error instanceof ConfigurationError) return error.message;
+      throw error;
+    }
+  },
+};
