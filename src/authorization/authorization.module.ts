@@ -12,13 +12,13 @@ import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { AuthorizeController } from './authorize.controller.js';
-import { CodesModule } from './codes.module.js';
 import { ConsentController } from './consent.controller.js';
 import { ConsentsService } from './consents.service.js';
 import { CookieSecret } from './cookie-secret.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { LoginController } from './login.controller.js';
+import { ResponseTypesModule } from './response-types/response-types.module.js';
 import { SessionsService } from './sessions.service.js';
 import { SignInOptions } from './sign-in-options.js';
 import { UserinfoController } from './userinfo.controller.js';
@@ -30,7 +30,7 @@ import { UserinfoController } from './userinfo.controller.js';
     ClientsModule,
     UsersModule,
     TokensModule,
-    CodesModule,
+    ResponseTypesModule,
   ],
   controllers: [
     AccountApiController,
