@@ -1,13 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { FastifyRequest } from 'fastify';
 import { DataSource, Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { digestsEqual, randomToken, sha256 } from '../common/secrets.js';
-import { AppConfig } from '../config/app-config.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
-import { CSRF_COOKIE, readSignedCookie } from './cookies.js';
 import { checkClient, checkRedirectUri, runAuthorizeChecks } from './checks/index.js';
 import { ResponseTypeRegistry } from './response-types/response-type-registry.js';
 
@@ -42,7 +39,6 @@ export class AuthorizationRequestsService {
     @InjectRepository(AuthorizationRequest)
     private readonly requests: Repository<AuthorizationRequest>,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly config: AppConfig,
   ) {}
 
   /** Client and redirect URI; throws AuthorizationPageError when either cannot be trusted. */
@@ -113,12 +109,13 @@ export class AuthorizationRequestsService {
   }
 
   /**
-   * A pending request that has not expired, with its client, when `browser` is the browser
-   * that started it (its CSRF cookie): a request id passed to another browser is worthless.
+   * A pending request that has not expired, with its client, when `browserSecret` is the
+   * CSRF cookie value of the browser that started it: a request id passed to another browser
+   * is worthless.
    */
   async find(
     id: unknown,
-    browser: FastifyRequest,
+    browserSecret: string | undefined,
   ): Promise<{ request: AuthorizationRequest; client: Client } | undefined> {
     if (typeof id !== 'string' || id.length > 64) return undefined;
     const request = await this.requests
@@ -127,8 +124,8 @@ export class AuthorizationRequestsService {
       .getOne();
     if (!request) return undefined;
     if (request.browserDigest) {
-      const secret = readSignedCookie(browser, CSRF_COOKIE, this.config.secureCookies);
-      if (!secret || !digestsEqual(sha256(secret), request.browserDigest)) return undefined;
+      if (!browserSecret || !digestsEqual(sha256(browserSecret), request.browserDigest))
+        return undefined;
     }
     const client = await this.clients.findForAuthentication(request.clientId);
     if (!client || client.disabled) return undefined;
