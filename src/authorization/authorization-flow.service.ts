@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
 import { AppConfig } from '../config/app-config.js';
-import { TokenMinter } from '../tokens/token-minter.service.js';
-import { AuthorizationCodeStore } from '../tokens/authorization-code.store.js';
 import type { AuthorizationRequest } from './authorization-request.entity.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { ConsentsService } from './consents.service.js';
+import { ResponseTypeRegistry } from './response-types/response-type-registry.js';
 import type { SignedInUser } from './sessions.service.js';
 
 export interface Pending {
@@ -14,18 +13,25 @@ export interface Pending {
   client: Client;
 }
 
+/** Where an answer goes: the redirect URI, in the place its response type puts answers. */
+export interface AnswerTarget {
+  redirectUri: string;
+  /** As the request gave it: an unregistered or missing one answers in the query. */
+  responseType: string | undefined;
+  state: string | null;
+}
+
 /**
  * Moves a stored authorization request along: to the login page, to the consent page, or
- * back to the client with a code (or, for implicit clients, tokens in the fragment). Every
- * answer to the client carries `state` and `iss` (RFC 9207).
+ * back to the client with what its response type answers. Every answer to the client
+ * carries `state` and `iss` (RFC 9207).
  */
 @Injectable()
 export class AuthorizationFlow {
   constructor(
     private readonly requests: AuthorizationRequestsService,
-    private readonly codes: AuthorizationCodeStore,
+    private readonly responseTypes: ResponseTypeRegistry,
     private readonly consents: ConsentsService,
-    private readonly minter: TokenMinter,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
@@ -59,16 +65,15 @@ export class AuthorizationFlow {
   }
 
   /** The URL that carries an error back to the client. */
-  errorLocation(
-    target: Pick<AuthorizationRequest, 'redirectUri' | 'responseType' | 'state'>,
-    error: string,
-    description: string,
-  ): string {
+  errorLocation(target: AnswerTarget, error: string, description: string): string {
     return this.location(target, { error, error_description: description });
   }
 
   private async complete(pending: Pending, user: SignedInUser, ip: string): Promise<string> {
     const { request, client } = pending;
+    const handler = this.responseTypes.get(request.responseType);
+    // Stored only once validated, so only a response type unregistered since gets here.
+    if (!handler) throw new Error(`response_type ${request.responseType} is not registered`);
     // Whoever finishes a request first wins; a second tab cannot mint a second code.
     if (!(await this.requests.finish(request.id))) {
       return this.errorLocation(
@@ -77,48 +82,27 @@ export class AuthorizationFlow {
         'this authorization request was already answered',
       );
     }
-    if (request.responseType === 'token') {
-      const { response } = await this.minter.mint({
-        grantType: 'implicit',
-        client,
-        user: { id: user.userId, username: user.username },
-        scopes: this.scopes(pending),
-        ip,
-      });
-      return this.location(request, {
-        access_token: response.access_token,
-        token_type: response.token_type,
-        expires_in: String(response.expires_in),
-        scope: response.scope ?? '',
-      });
-    }
-    const code = await this.codes.issue({
-      clientId: client.clientId,
-      userId: user.userId,
-      redirectUri: request.redirectUri,
-      redirectUriGiven: request.redirectUriGiven,
+    const answer = await handler.answer({
+      request,
+      client,
+      user,
       scopes: this.scopes(pending),
-      nonce: request.nonce,
-      codeChallenge: request.codeChallenge,
-      codeChallengeMethod: request.codeChallengeMethod,
-      authTime: user.authTime,
+      ip,
     });
-    return this.location(request, { code });
+    return this.location(request, answer);
   }
 
   private scopes({ request }: Pending): string[] {
     return request.scope ? request.scope.split(' ') : [];
   }
 
-  /** The redirect URI with the answer in its query (code) or fragment (token), plus state and iss. */
-  private location(
-    target: Pick<AuthorizationRequest, 'redirectUri' | 'responseType' | 'state'>,
-    params: Record<string, string>,
-  ): string {
+  /** The redirect URI with the answer in its query or fragment, plus state and iss. */
+  private location(target: AnswerTarget, params: Record<string, string>): string {
     const answer = new URLSearchParams(params);
     if (target.state !== null) answer.set('state', target.state);
     answer.set('iss', this.config.issuer);
-    if (target.responseType === 'token') return `${target.redirectUri}#${answer.toString()}`;
+    if (this.responseTypes.responseMode(target.responseType) === 'fragment')
+      return `${target.redirectUri}#${answer.toString()}`;
     const url = new URL(target.redirectUri);
     for (const [name, value] of answer) url.searchParams.append(name, value);
     return url.toString();

@@ -17,8 +17,9 @@ export class AuthorizationRequest {
   @JoinColumn({ name: 'client_id' })
   client?: Client;
 
+  /** One of the registered response types (response-types/). */
   @Column({ name: 'response_type', type: 'text' })
-  responseType!: 'code' | 'token';
+  responseType!: string;
 
   @Column({ name: 'redirect_uri', type: 'text' })
   redirectUri!: string;

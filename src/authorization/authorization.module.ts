@@ -18,6 +18,7 @@ import { CookieSecret } from './cookie-secret.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { LoginController } from './login.controller.js';
+import { ResponseTypesModule } from './response-types/response-types.module.js';
 import { SessionsService } from './sessions.service.js';
 import { SignInOptions } from './sign-in-options.js';
 import { UserinfoController } from './userinfo.controller.js';
@@ -29,6 +30,7 @@ import { UserinfoController } from './userinfo.controller.js';
     ClientsModule,
     UsersModule,
     TokensModule,
+    ResponseTypesModule,
   ],
   controllers: [
     AccountApiController,

@@ -5,6 +5,7 @@ import { toErrorResponse } from '../common/error-response.js';
 import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
+import { checkPromptNone, promptsLogin } from './checks/index.js';
 import { ConsentsService } from './consents.service.js';
 import { CsrfService } from './csrf.service.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
@@ -43,28 +44,19 @@ export class AuthorizeController {
     }
     const target = {
       redirectUri: parsed.redirectUri,
-      responseType: parsed.responseType === 'token' ? ('token' as const) : ('code' as const),
+      responseType: parsed.responseType,
       state: parsed.state ?? null,
     };
     try {
       const validated = this.requests.validate(parsed, query);
-      const user = parsed.prompt === 'login' ? undefined : await this.sessions.current(request);
-      if (parsed.prompt === 'none') {
-        if (!user)
-          throw new AuthorizationRedirectError('login_required', 'the user is not signed in');
-        if (
-          !(await this.consents.covers(
-            user.userId,
-            parsed.client.clientId,
-            validated.scope.split(' ').filter(Boolean),
-          ))
-        ) {
-          throw new AuthorizationRedirectError(
-            'consent_required',
-            'the user has not consented to this request',
-          );
-        }
-      }
+      const user = promptsLogin(parsed.prompt) ? undefined : await this.sessions.current(request);
+      await checkPromptNone(parsed.prompt, user, ({ userId }) =>
+        this.consents.covers(
+          userId,
+          parsed.client.clientId,
+          validated.scope.split(' ').filter(Boolean),
+        ),
+      );
       // Stored only once nothing can refuse it any more.
       await this.requests.store(validated, this.csrf.browserSecret(request, reply));
       const pending = { request: validated, client: parsed.client };

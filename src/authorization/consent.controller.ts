@@ -42,7 +42,7 @@ export class ConsentController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    const pending = await this.requests.find(requestId, request);
+    const pending = await this.requests.find(requestId, this.csrf.presentedSecret(request));
     if (!pending) return sendPage(reply, expiredPage(), 400);
     const user = await this.sessions.current(request);
     if (!user) return found(reply, `/login?request=${encodeURIComponent(pending.request.id)}`);
@@ -64,7 +64,7 @@ export class ConsentController {
   @UseGuards(CsrfGuard)
   async decide(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = formOf(body);
-    const pending = await this.requests.find(form.request, request);
+    const pending = await this.requests.find(form.request, this.csrf.presentedSecret(request));
     if (!pending) return sendPage(reply, expiredPage(), 400);
     const user = await this.sessions.current(request);
     if (!user) return seeOther(reply, `/login?request=${encodeURIComponent(pending.request.id)}`);

@@ -26,6 +26,14 @@ export function readSignedCookie(
   return valid && value ? value : undefined;
 }
 
+/**
+ * The random value of the browser's CSRF cookie, if it has one and its signature holds: what
+ * binds a form, or a pending authorization request, to the browser it was made for.
+ */
+export function readBrowserSecret(request: FastifyRequest, secure: boolean): string | undefined {
+  return readSignedCookie(request, CSRF_COOKIE, secure);
+}
+
 export function setSignedCookie(
   reply: FastifyReply,
   name: string,

@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { randomToken } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { CookieSecret } from './cookie-secret.js';
-import { cookieName, CSRF_COOKIE, readSignedCookie, setSignedCookie } from './cookies.js';
+import { cookieName, CSRF_COOKIE, readBrowserSecret, setSignedCookie } from './cookies.js';
 
 /** A form that was not sent from this site, or has expired (rendered as a 403 page). */
 export class CsrfError extends ForbiddenException {
@@ -39,7 +39,7 @@ export class CsrfService {
    * form, or a pending authorization request, to the browser it was made for.
    */
   browserSecret(request: FastifyRequest, reply: FastifyReply): string {
-    let value = readSignedCookie(request, CSRF_COOKIE, this.config.secureCookies);
+    let value = this.presentedSecret(request);
     if (!value) {
       value = randomToken(32);
       setSignedCookie(reply, CSRF_COOKIE, value, { secure: this.config.secureCookies });
@@ -49,9 +49,14 @@ export class CsrfService {
     return value;
   }
 
+  /** The random value of this browser's CSRF cookie, if it sent one; never sets it. */
+  presentedSecret(request: FastifyRequest): string | undefined {
+    return readBrowserSecret(request, this.config.secureCookies);
+  }
+
   verify(request: FastifyRequest, submitted: unknown): void {
     if (!this.sentFromThisSite(request)) throw new CsrfError();
-    const value = readSignedCookie(request, CSRF_COOKIE, this.config.secureCookies);
+    const value = this.presentedSecret(request);
     if (!value || typeof submitted !== 'string') throw new CsrfError();
     const expected = Buffer.from(this.mac(value));
     const given = Buffer.from(submitted);

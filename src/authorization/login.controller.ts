@@ -56,7 +56,9 @@ export class LoginController {
     @Res() reply: FastifyReply,
   ) {
     const pending =
-      requestId === undefined ? undefined : await this.requests.find(requestId, request);
+      requestId === undefined
+        ? undefined
+        : await this.requests.find(requestId, this.csrf.presentedSecret(request));
     if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
     return sendPage(
       reply,
@@ -77,7 +79,9 @@ export class LoginController {
     const form = formOf(body);
     const requestId = text(form, 'request');
     const pending =
-      requestId === undefined ? undefined : await this.requests.find(requestId, request);
+      requestId === undefined
+        ? undefined
+        : await this.requests.find(requestId, this.csrf.presentedSecret(request));
     if (requestId !== undefined && !pending) return sendPage(reply, expiredPage(), 400);
     const username = text(form, 'username') ?? '';
     const password = text(form, 'password') ?? '';

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ResponseTypeRegistry } from '../authorization/response-types/response-type-registry.js';
 import { ASSERTION_ALGORITHMS } from '../clients/client-assertion.verifier.js';
 import { AUTH_METHODS } from '../clients/client-metadata.rules.js';
 import { AppConfig } from '../config/app-config.js';
@@ -15,6 +16,7 @@ export class DiscoveryController {
   constructor(
     private readonly config: AppConfig,
     private readonly grants: GrantRegistry,
+    private readonly responseTypes: ResponseTypeRegistry,
   ) {}
 
   @Get('oauth-authorization-server')
@@ -28,9 +30,11 @@ export class DiscoveryController {
       token_endpoint: `${issuer}/oauth/token`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
       userinfo_endpoint: `${issuer}/oauth/userinfo`,
-      grant_types_supported: [...this.grants.grantTypes(), 'implicit'],
-      response_types_supported: ['code', 'token'],
-      response_modes_supported: ['query', 'fragment'],
+      grant_types_supported: [
+        ...new Set([...this.grants.grantTypes(), ...this.responseTypes.grantTypes()]),
+      ],
+      response_types_supported: this.responseTypes.responseTypes(),
+      response_modes_supported: this.responseTypes.responseModes(),
       code_challenge_methods_supported: ['S256', 'plain'],
       authorization_response_iss_parameter_supported: true,
       token_endpoint_auth_methods_supported: AUTH_METHODS,
@@ -53,7 +57,7 @@ export class DiscoveryController {
     return {
       ...this.metadata(),
       // ID tokens come from the code flow; `token` alone carries none.
-      response_types_supported: ['code', 'token'],
+      response_types_supported: this.responseTypes.responseTypes(),
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [this.config.signingAlg],
       scopes_supported: ['openid', 'profile', 'email'],

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ResponseTypesModule } from '../authorization/response-types/response-types.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { DiscoveryController } from './discovery.controller.js';
 
 @Module({
-  imports: [TokensModule],
+  imports: [TokensModule, ResponseTypesModule],
   controllers: [DiscoveryController],
 })
 export class DiscoveryModule {}

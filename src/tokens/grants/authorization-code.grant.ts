@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuditService } from '../../audit/audit.service.js';
 import type { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { AuthorizationCodeStore, type CodeGrant } from '../authorization-code.store.js';
 import { TokenRevocation } from '../token-revocation.service.js';
+import { isCodeVerifier, verifierMatches } from '../pkce.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
 import { TokenMinter } from '../token-minter.service.js';
@@ -18,14 +18,7 @@ interface CodeRequest {
   ip: string;
 }
 
-const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
 const INVALID = (why: string) => new OAuthError('invalid_grant', why);
-
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636. The code is consumed first, atomically; then it must belong
@@ -47,7 +40,7 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
 
   validate(request: TokenRequest): Promise<CodeRequest> {
     const codeVerifier = request.get('code_verifier');
-    if (codeVerifier !== undefined && !VERIFIER.test(codeVerifier)) {
+    if (codeVerifier !== undefined && !isCodeVerifier(codeVerifier)) {
       throw OAuthError.invalidRequest('code_verifier must be 43 to 128 unreserved characters');
     }
     return Promise.resolve({
@@ -111,11 +104,7 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     }
     if (request.codeVerifier === undefined)
       throw INVALID('code_verifier is required for this code');
-    const derived =
-      grant.codeChallengeMethod === 'S256'
-        ? createHash('sha256').update(request.codeVerifier).digest('base64url')
-        : request.codeVerifier;
-    if (!sameString(derived, grant.codeChallenge))
+    if (!verifierMatches(request.codeVerifier, grant.codeChallenge, grant.codeChallengeMethod))
       throw INVALID('code_verifier does not match the code_challenge');
   }
 

@@ -7,7 +7,12 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { AuthorizationFlow } from '../../authorization/authorization-flow.service.js';
 import { AuthorizationRequestsService } from '../../authorization/authorization-requests.service.js';
-import { clearCookie, readSignedCookie, setSignedCookie } from '../../authorization/cookies.js';
+import {
+  clearCookie,
+  readBrowserSecret,
+  readSignedCookie,
+  setSignedCookie,
+} from '../../authorization/cookies.js';
 import { PageExceptionFilter } from '../../authorization/page-exception.filter.js';
 import { found, sendPage } from '../../authorization/page-reply.js';
 import { PageRoute } from '../../authorization/page-route.js';
@@ -72,7 +77,9 @@ export class FeishuSignInController implements OnModuleInit {
   ) {
     const connection = await this.connections.load(name, 'feishu');
     const pending =
-      typeof requestId === 'string' ? await this.requests.find(requestId, request) : undefined;
+      typeof requestId === 'string'
+        ? await this.requests.find(requestId, readBrowserSecret(request, this.config.secureCookies))
+        : undefined;
     const state = randomToken(24);
     const verifier = randomToken(32);
     await this.dataSource.query(
@@ -172,7 +179,10 @@ export class FeishuSignInController implements OnModuleInit {
       details: { connection: name, provider: 'feishu', new_user: resolved.created },
     });
     const pending = signIn.request_id
-      ? await this.requests.find(signIn.request_id, request)
+      ? await this.requests.find(
+          signIn.request_id,
+          readBrowserSecret(request, this.config.secureCookies),
+        )
       : undefined;
     if (!pending) return found(reply, '/account/consents');
     const user = { userId: resolved.userId, username: resolved.username, authTime: new Date() };

@@ -1,0 +1,28 @@
+import { Client } from '../../clients/client.entity.js';
+import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { checkRepeatedParameters } from './check-repeated-parameters.js';
+
+const input = (query: Record<string, unknown>) => ({
+  query,
+  client: new Client(),
+  checked: {},
+  responseTypes: () => undefined,
+});
+
+describe('checkRepeatedParameters', () => {
+  it('passes a request whose every parameter came once', () => {
+    expect(checkRepeatedParameters(input({ response_type: 'code', prompt: 'none' }))).toEqual({});
+  });
+
+  it('refuses a repeated parameter, even one no check reads', () => {
+    expect(() => checkRepeatedParameters(input({ prompt: ['none', 'login'] }))).toThrow(
+      new AuthorizationRedirectError('invalid_request', 'prompt must be sent once'),
+    );
+  });
+
+  it('does not echo a name that is not a plain word', () => {
+    expect(() => checkRepeatedParameters(input({ '<script>': ['a', 'b'] }))).toThrow(
+      new AuthorizationRedirectError('invalid_request', 'each parameter must be sent once'),
+    );
+  });
+});

@@ -1,0 +1,32 @@
+import { Client } from '../../clients/client.entity.js';
+import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { checkState } from './check-state.js';
+
+const check = (query: Record<string, unknown>) =>
+  checkState({ query, client: new Client(), checked: {}, responseTypes: () => undefined });
+
+describe('checkState', () => {
+  it('reads state as sent, up to 2048 characters', () => {
+    expect(check({ state: 'af0ifjsldkj' })).toEqual({ state: 'af0ifjsldkj' });
+    expect(check({ state: 's'.repeat(2048) })).toEqual({ state: 's'.repeat(2048) });
+  });
+
+  it.each([
+    ['left out', {}],
+    ['empty', { state: '' }],
+  ])('reads no state when it is %s', (_, query) => {
+    expect(check(query)).toEqual({ state: undefined });
+  });
+
+  it('refuses a state longer than 2048 characters', () => {
+    expect(() => check({ state: 's'.repeat(2049) })).toThrow(
+      new AuthorizationRedirectError('invalid_request', 'state is too long'),
+    );
+  });
+
+  it('refuses a repeated state', () => {
+    expect(() => check({ state: ['a', 'b'] })).toThrow(
+      new AuthorizationRedirectError('invalid_request', 'state must be sent once'),
+    );
+  });
+});

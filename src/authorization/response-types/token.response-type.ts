@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { TokenMinter } from '../../tokens/token-minter.service.js';
+import type { ConsentedRequest, ResponseTypeHandler } from './response-type-handler.js';
+
+/** RFC 6749 §4.2.2 (implicit): an access token in the fragment, and no refresh token. */
+@Injectable()
+export class TokenResponseType implements ResponseTypeHandler {
+  readonly responseType = 'token';
+  readonly grantType = 'implicit';
+  readonly responseMode = 'fragment';
+  readonly issuesCode = false;
+
+  constructor(private readonly minter: TokenMinter) {}
+
+  async answer({ client, user, scopes, ip }: ConsentedRequest) {
+    const { response } = await this.minter.mint({
+      grantType: this.grantType,
+      client,
+      user: { id: user.userId, username: user.username },
+      scopes,
+      ip,
+    });
+    return {
+      access_token: response.access_token,
+      token_type: response.token_type,
+      expires_in: String(response.expires_in),
+      scope: response.scope ?? '',
+    };
+  }
+}
