@@ -290,3 +290,16 @@ const CLOCK_TICKS = (() => {
   const value = Number(result.stdout?.trim());
   return Number.isFinite(value) && value > 0 ? value : 100;
 })();
+
+/**
+ * The error to throw when `error` arose while `started` ran: with the process's exit and the
+ * end of its output when it had died meanwhile (said before its log is removed).
+ */
+export function withExitReport(error: unknown, name: string, started: Started): unknown {
+  const { child } = started;
+  if (child.exitCode === null && child.signalCode === null) return error;
+  return new Error(
+    `${String(error)}\n${name} exited (${child.exitCode ?? child.signalCode}); its output ends with:\n${started.output().slice(-4000)}`,
+    { cause: error },
+  );
+}
