@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createPublicKey, type JsonWebKey, KeyObject } from 'node:crypto';
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { IssuerMetadata } from './issuer-metadata.js';
 import {
   JsonWebKeySetDocument,
@@ -85,7 +85,7 @@ export class JwksKeyResolver {
           if (!jwk.kid || (jwk.use && jwk.use !== 'sig') || 'd' in jwk) continue;
           try {
             keys.set(jwk.kid, {
-              key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }),
+              key: createPublicKey({ key: jwk, format: 'jwk' }),
               alg: jwk.alg,
             });
           } catch {
