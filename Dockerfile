@@ -1,15 +1,17 @@
-# Build stage: compile TypeScript.
-FROM node:22-bookworm-slim AS build
+# Build stage: compile TypeScript. No install scripts: compiling needs none, and the `node`
+# devDependency's would download a second Node 24 next to the image's own.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
 
-# Runtime stage: production dependencies and the build only.
-FROM node:22-bookworm-slim
+# Runtime stage: production dependencies and the build only (the `node` devDependency is
+# left out: the image's Node 24 runs the server).
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,4 +1,4 @@
-import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { OAuthError } from '../common/oauth-error.js';
 import type { TokenEndpointAuthMethod } from './client.entity.js';
 import { redirectUriProblem } from './redirect-uri.rules.js';
@@ -92,7 +92,7 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
         throw invalid(`jwks.keys[${index}] must be a public key (no private members)`);
       }
       try {
-        createPublicKey({ key: key as JsonWebKey, format: 'jwk' });
+        createPublicKey({ key, format: 'jwk' });
       } catch {
         throw invalid(`jwks.keys[${index}] is not a valid public key`);
       }
