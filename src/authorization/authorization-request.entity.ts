@@ -1,10 +1,12 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Client } from '../clients/client.entity.js';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /**
  * A validated authorization request waiting for the user to sign in and consent. Kept in the
  * database so any instance can continue it.
  */
+@SweptWhen('expires_at < now()')
 @Entity({ name: 'authorization_requests' })
 export class AuthorizationRequest {
   @PrimaryColumn({ type: 'text' })

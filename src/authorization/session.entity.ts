@@ -8,8 +8,10 @@ import {
   PrimaryColumn,
 } from 'typeorm';
 import { User } from '../users/user.entity.js';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /** A signed-in browser, known by the SHA-256 of its cookie value. */
+@SweptWhen('expires_at < now()')
 @Entity({ name: 'sessions' })
 @Index('sessions_user_idx', ['userId'])
 export class Session {

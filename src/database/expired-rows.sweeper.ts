@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { LOCKS } from './advisory-lock.js';
+import { sweepConditionOf } from './swept-when.decorator.js';
 
 const INTERVAL_MS = 10 * 60 * 1000;
 /** The next run comes this soon while a table still had a full batch to delete. */
@@ -9,29 +10,11 @@ const BACKLOG_INTERVAL_MS = 10 * 1000;
 /** Rows deleted per table per run at most, so one run never becomes a long, heavy statement. */
 export const SWEEP_BATCH = 10_000;
 
-/** Each table, and when its rows have served their purpose. */
-const EXPIRED: [string, string][] = [
-  ['used_assertions', 'expires_at < now()'],
-  ['revoked_access_tokens', 'expires_at < now()'],
-  ['issued_access_tokens', 'expires_at < now()'],
-  ['refresh_tokens', 'expires_at < now()'],
-  ['refresh_token_families', 'expires_at < now()'],
-  ['sessions', 'expires_at < now()'],
-  ['authorization_requests', 'expires_at < now()'],
-  ['upstream_sign_ins', 'expires_at < now()'],
-  // Used codes stay a day, so a late replay still revokes what they issued.
-  ['authorization_codes', "expires_at < now() - interval '1 day'"],
-  [
-    'login_throttles',
-    "window_started_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())",
-  ],
-];
-
 /**
- * Deletes rows whose only purpose has passed: seen assertion jtis and revoked access-token
- * ids after their tokens expired, expired refresh tokens and families, and login counters
- * idle for a day, and the like. One instance at a time does it (advisory try-lock), at most
- * SWEEP_BATCH rows per table per run; at boot and every ten minutes, or every ten seconds
+ * Deletes rows whose only purpose has passed, in every table whose entity declares when
+ * (`@SweptWhen`): seen assertion jtis and access-token ids after their tokens expired, expired
+ * refresh tokens and families, login counters idle for a day, and the like. One instance at a
+ * time does it (advisory try-lock), at most SWEEP_BATCH rows per table per run; at boot and every ten minutes, or every ten seconds
  * while a backlog remains.
  */
 @Injectable()
@@ -62,6 +45,14 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
     this.timer.unref();
   }
 
+  /** Each swept table and its condition, as the entities declare them. */
+  private rules(): [string, string][] {
+    return this.dataSource.entityMetadatas.flatMap((entity) => {
+      const expired = sweepConditionOf(entity.target);
+      return expired === undefined ? [] : [[entity.tableName, expired] as [string, string]];
+    });
+  }
+
   /** One run; true when some table had more expired rows than one batch. */
   async sweep(): Promise<boolean> {
     try {
@@ -72,7 +63,7 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
         );
         if (!locked) return false;
         let backlog = false;
-        for (const [table, expired] of EXPIRED) {
+        for (const [table, expired] of this.rules()) {
           // A bare DELETE answers [rows, count].
           const [, deleted] = await manager.query<[unknown[], number]>(
             `DELETE FROM ${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${table} WHERE ${expired} LIMIT $1))`,

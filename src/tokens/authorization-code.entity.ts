@@ -1,8 +1,11 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { Client } from '../clients/client.entity.js';
 import { User } from '../users/user.entity.js';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /** A single-use authorization code, known by its SHA-256, bound to client, redirect and PKCE. */
+// Used codes stay a day, so a late replay still revokes what they issued.
+@SweptWhen("expires_at < now() - interval '1 day'")
 @Entity({ name: 'authorization_codes' })
 export class AuthorizationCode {
   @PrimaryColumn({ type: 'bytea' })

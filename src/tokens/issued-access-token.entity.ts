@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /**
  * Every access token still within its lifetime, by whom it was issued to: what revoking a
@@ -7,6 +8,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  * row is checked at no cost on the hottest insert, and a deleted client's tokens are dead
  * anyway.
  */
+@SweptWhen('expires_at < now()')
 @Entity({ name: 'issued_access_tokens' })
 @Index('issued_access_tokens_user_idx', ['userId'], { where: '"user_id" IS NOT NULL' })
 @Index('issued_access_tokens_family_idx', ['familyId'], { where: '"family_id" IS NOT NULL' })

@@ -9,11 +9,13 @@ import {
 } from 'typeorm';
 import { Client } from '../clients/client.entity.js';
 import { User } from '../users/user.entity.js';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /**
  * The refresh tokens descending from one original grant. Reuse of a consumed token revokes
  * the whole family; the family also bounds how long the grant can be refreshed at all.
  */
+@SweptWhen('expires_at < now()')
 @Entity({ name: 'refresh_token_families' })
 @Index('refresh_token_families_client_idx', ['clientId'])
 @Index('refresh_token_families_user_idx', ['userId'])

@@ -8,8 +8,10 @@ import {
   PrimaryColumn,
 } from 'typeorm';
 import { RefreshTokenFamily } from './refresh-token-family.entity.js';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /** One refresh token of a family, known only by the SHA-256 of its value. */
+@SweptWhen('expires_at < now()')
 @Entity({ name: 'refresh_tokens' })
 @Index('refresh_tokens_family_idx', ['familyId'])
 export class RefreshToken {

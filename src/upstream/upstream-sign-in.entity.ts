@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /** A sign-in with an upstream platform in progress: its state, PKCE verifier, and request. */
+@SweptWhen('expires_at < now()')
 @Entity({ name: 'upstream_sign_ins' })
 export class UpstreamSignIn {
   /** SHA-256 of the `state` sent to the platform (and kept in a signed cookie). */
