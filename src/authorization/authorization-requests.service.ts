@@ -127,8 +127,8 @@ export class AuthorizationRequestsService {
       if (!browserSecret || !digestsEqual(sha256(browserSecret), request.browserDigest))
         return undefined;
     }
-    const client = await this.clients.findForAuthentication(request.clientId);
-    if (!client || client.disabled) return undefined;
+    const client = await this.clients.findActive(request.clientId);
+    if (!client) return undefined;
     return { request, client };
   }
 

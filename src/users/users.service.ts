@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { parseScope } from '../common/scope.js';
@@ -78,12 +78,11 @@ export class UsersService {
   }
 
   /**
-   * The user if it exists and is enabled: on `manager`'s connection when given, otherwise
-   * through the cache, which any change to the user's row empties on every instance.
+   * The user if it exists and is enabled, through the cache, which any change to the user's
+   * row empties on every instance.
    */
-  findActive(id: string, manager?: EntityManager): Promise<User | null> {
+  findActive(id: string): Promise<User | null> {
     if (!UUID.test(id)) return Promise.resolve(null);
-    if (manager) return manager.getRepository(User).findOneBy({ id, disabled: false });
     return this.activeCache.get(id, () => this.users.findOneBy({ id, disabled: false }));
   }
 
