@@ -1,0 +1,10 @@
+// What other modules may use of tokens/: the files named here, and these names from each. Import
+// them from those files, not from this barrel: it would load the whole module.
+export { AuthorizationCodeStore } from './authorization-code.store.js';
+export { GrantRegistry } from './grant-registry.js';
+export { checkCodeChallenge } from './pkce.js';
+export type { CodeChallenge } from './pkce.js';
+export { RequiresLiveToken } from './requires-live-token.decorator.js';
+export { TokenMinter } from './token-minter.service.js';
+export { TokenRevocation } from './token-revocation.service.js';
+export { TokensModule } from './tokens.module.js';
