@@ -6,6 +6,7 @@ import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { whereEqual } from '../database/where-equal.js';
 
 /** A new access token, as revocation must find it: whose it is, and until when it lives. */
 export interface IssuedAccessToken {
@@ -124,16 +125,14 @@ export class AccessTokenStore implements BeforeApplicationShutdown {
       return rows.length;
     }
     const params: unknown[] = [];
-    const where = (
-      [
-        ['family_id', 'familyId' in selector ? selector.familyId : undefined],
-        ['client_id', 'clientId' in selector ? selector.clientId : undefined],
-        ['user_id', 'userId' in selector ? selector.userId : undefined],
-      ] as const
-    )
-      .filter(([, value]) => value !== undefined)
-      .map(([column, value]) => `${column} = $${params.push(value)}`)
-      .join(' AND ');
+    const where = whereEqual(
+      {
+        family_id: 'familyId' in selector ? selector.familyId : undefined,
+        client_id: 'clientId' in selector ? selector.clientId : undefined,
+        user_id: 'userId' in selector ? selector.userId : undefined,
+      },
+      params,
+    );
     const rows = await this.dataSource.query<{ jti: string }[]>(
       `INSERT INTO revoked_access_tokens (jti, expires_at)
        SELECT jti, expires_at FROM issued_access_tokens WHERE ${where} AND expires_at > now()

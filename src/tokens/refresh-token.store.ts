@@ -6,6 +6,7 @@ import { randomToken, sha256 } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { whereEqual } from '../database/where-equal.js';
 import { insertIssuedAccessTokensFrom } from './access-token.store.js';
 
 /** What a refresh token stands for: one original grant, its family. */
@@ -318,16 +319,14 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
                  WHERE t.digest = $${params.push(sha256(selector.token))}
                    AND f.client_id = $${params.push(selector.clientId)}`;
     } else {
-      const where = (
-        [
-          ['id', 'familyId' in selector ? selector.familyId : undefined],
-          ['client_id', 'clientId' in selector ? selector.clientId : undefined],
-          ['user_id', 'userId' in selector ? selector.userId : undefined],
-        ] as const
-      )
-        .filter(([, value]) => value !== undefined)
-        .map(([column, value]) => `${column} = $${params.push(value)}`)
-        .join(' AND ');
+      const where = whereEqual(
+        {
+          id: 'familyId' in selector ? selector.familyId : undefined,
+          client_id: 'clientId' in selector ? selector.clientId : undefined,
+          user_id: 'userId' in selector ? selector.userId : undefined,
+        },
+        params,
+      );
       target = `SELECT id, user_id FROM refresh_token_families WHERE ${where}`;
     }
     const rows = await this.dataSource.query<
