@@ -4,6 +4,7 @@ export { AuthorizationCodeStore } from './authorization-code.store.js';
 export { GrantRegistry } from './grant-registry.js';
 export { checkCodeChallenge } from './pkce.js';
 export type { CodeChallenge } from './pkce.js';
+export { grantedScope } from './requested-scope.js';
 export { RequiresLiveToken } from './requires-live-token.decorator.js';
 export { TokenMinter } from './token-minter.service.js';
 export { TokenRevocation } from './token-revocation.service.js';

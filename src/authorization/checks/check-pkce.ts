@@ -1,6 +1,5 @@
-import { OAuthError } from '../../common/oauth-error.js';
 import { checkCodeChallenge } from '../../tokens/pkce.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { refusedToRedirect } from '../authorization-errors.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
@@ -12,11 +11,5 @@ export const checkPkce: AuthorizeCheck = ({ query, client, checked }) => {
   if (!checked.responseType?.issuesCode) return {};
   const challenge = singleParameter(query, 'code_challenge');
   const method = singleParameter(query, 'code_challenge_method');
-  try {
-    return { pkce: checkCodeChallenge(challenge, method, client) };
-  } catch (error) {
-    if (error instanceof OAuthError)
-      throw new AuthorizationRedirectError(error.error, error.description);
-    throw error;
-  }
+  return { pkce: refusedToRedirect(() => checkCodeChallenge(challenge, method, client)) };
 };
