@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AccessTokenStore } from './access-token.store.js';
 
@@ -35,5 +37,21 @@ export class AccessTokenLiveness {
     if (!client) return 'client_inactive';
     if (ofUser && !user) return 'user_inactive';
     return 'live';
+  }
+
+  /**
+   * A grant's client and user (null: the client's own grant) when both are still enabled, for
+   * a refresh token; undefined when either is not.
+   */
+  async activeParties(
+    clientId: string,
+    userId: string | null,
+  ): Promise<{ client: Client; user: User | null } | undefined> {
+    const [client, user] = await Promise.all([
+      this.clients.findActive(clientId),
+      userId === null ? null : this.users.findActive(userId),
+    ]);
+    if (!client || (userId !== null && !user)) return undefined;
+    return { client, user };
   }
 }

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
-import { ClientsService } from '../clients/clients.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { UsersService } from '../users/users.service.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
 import { AccessTokenVerifier } from './access-token.verifier.js';
 import { RefreshTokenStore } from './refresh-token.store.js';
@@ -23,8 +21,6 @@ export class TokenInspector {
     private readonly accessTokens: AccessTokenVerifier,
     private readonly liveness: AccessTokenLiveness,
     private readonly refreshTokens: RefreshTokenStore,
-    private readonly clients: ClientsService,
-    private readonly users: UsersService,
     private readonly config: AppConfig,
   ) {}
 
@@ -71,12 +67,10 @@ export class TokenInspector {
     const state = await this.refreshTokens.inspect(token);
     if (!state) return undefined;
     if (!state.active || !this.maySee(caller, state.clientId, [])) return INACTIVE;
-    const [client, user] = await Promise.all([
-      this.clients.findActive(state.clientId),
-      state.userId ? this.users.findActive(state.userId) : null,
-    ]);
     // A token of a disabled client or user is as good as revoked.
-    if (!client || (state.userId && !user)) return INACTIVE;
+    const parties = await this.liveness.activeParties(state.clientId, state.userId);
+    if (!parties) return INACTIVE;
+    const { user } = parties;
     return {
       active: true,
       scope: state.scopes.join(' '),
