@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service.js';
-import { BearerError, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { OAuthError } from '../common/oauth-error.js';
+import type { AccessTokenPrincipal } from '../resource-server/index.js';
 
 /**
  * What the admin API asks of a token beyond its signature and scope, and beyond being live
@@ -15,19 +16,17 @@ export class AdminTokenGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const principal = context.switchToHttp().getRequest<{ user: AccessTokenPrincipal }>().user;
     if (principal.username !== undefined || principal.sub !== principal.clientId) {
-      throw new BearerError(
+      throw OAuthError.bearer(
         'insufficient_scope',
         'the admin API takes a token a client obtained for itself, not a user’s',
-        403,
         'admin',
       );
     }
     const client = await this.clients.findActive(principal.clientId);
     if (!client?.scopes.includes('admin')) {
-      throw new BearerError(
+      throw OAuthError.bearer(
         'invalid_token',
         'the client of this token is disabled or no longer an administrator',
-        401,
       );
     }
     return true;

@@ -2,7 +2,6 @@ import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
-import { BearerError } from '../resource-server/bearer-error.js';
 import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
 import { TokenRevocation } from '../tokens/token-revocation.service.js';
@@ -55,7 +54,7 @@ export class AccountApiController {
 
   private userOf(principal: AccessTokenPrincipal): string {
     if (!principal.username)
-      throw new BearerError('invalid_token', "this API needs a user's access token", 401);
+      throw OAuthError.bearer('invalid_token', "this API needs a user's access token");
     return principal.sub;
   }
 }

@@ -1,8 +1,7 @@
 import { Controller, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorResponse } from '../common/error-response.js';
-import { AuthorizationPageError, AuthorizationRedirectError } from './authorization-errors.js';
+import { asOAuthError } from '../common/error-response.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { checkPromptNone, promptsLogin } from './checks/index.js';
@@ -10,8 +9,7 @@ import { ConsentsService } from './consents.service.js';
 import { CsrfService } from './csrf.service.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRoute } from './page-route.js';
-import { found, sendPage } from './page-reply.js';
-import { errorPage } from './pages/error.page.js';
+import { found } from './page-reply.js';
 import { SessionsService } from './sessions.service.js';
 
 @Controller('oauth')
@@ -34,14 +32,8 @@ export class AuthorizeController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<FastifyReply> {
-    let parsed;
-    try {
-      parsed = await this.requests.identify(query);
-    } catch (error) {
-      if (error instanceof AuthorizationPageError)
-        return sendPage(reply, errorPage(error.title, error.message), 400);
-      throw error;
-    }
+    // Until client and redirect URI are trusted, a refusal is a page (PageExceptionFilter).
+    const parsed = await this.requests.identify(query);
     const target = {
       redirectUri: parsed.redirectUri,
       responseType: parsed.responseType,
@@ -61,17 +53,14 @@ export class AuthorizeController {
       await this.requests.store(validated, this.csrf.browserSecret(request, reply));
       const pending = { request: validated, client: parsed.client };
       return found(reply, await this.flow.next(pending, user, request.ip));
-    } catch (error) {
-      if (error instanceof AuthorizationRedirectError) {
+    } catch (thrown) {
+      // From here on, every refusal goes back to the (trusted) redirect URI; so does an input
+      // the database refused (a NUL in state, say), and a failure of ours as server_error.
+      const error = asOAuthError(thrown);
+      if (error.status < 500) {
         return found(reply, this.flow.errorLocation(target, error.error, error.description));
       }
-      // Anything else still goes back to the (verified) client: as invalid_request when the
-      // input was at fault (a NUL in state, say), as server_error otherwise.
-      const { status, body } = toErrorResponse(error);
-      if (status < 500) {
-        return found(reply, this.flow.errorLocation(target, body.error, body.error_description));
-      }
-      request.log.error(error);
+      request.log.error(thrown);
       return found(
         reply,
         this.flow.errorLocation(target, 'server_error', 'the server could not handle the request'),

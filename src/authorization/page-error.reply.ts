@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { toErrorResponse } from '../common/error-response.js';
+import { asOAuthError } from '../common/error-response.js';
 import { sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 
@@ -13,15 +13,18 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 };
 
-/** Errors on the pages are pages too: the same status, words for a person, no internals. */
+/**
+ * The page rendering of an error (error-response.ts has the JSON one): the same status and
+ * headers, words for a person, no internals.
+ */
 export function sendErrorPage(reply: FastifyReply, exception: unknown): FastifyReply {
-  const { status, body, headers } = toErrorResponse(exception);
+  const { status, description, headers, title } = asOAuthError(exception);
   const message =
     status === 429
       ? 'Too many attempts from here. Wait a minute and try again.'
       : status >= 500
         ? 'Something went wrong on our side. Try again in a moment.'
-        : body.error_description;
+        : description;
   for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
-  return sendPage(reply, errorPage(TITLES[status] ?? 'Error', message), status);
+  return sendPage(reply, errorPage(title ?? TITLES[status] ?? 'Error', message), status);
 }

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { BearerError } from '../resource-server/bearer-error.js';
+import { OAuthError } from '../common/oauth-error.js';
 import { Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
 import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { UsersService } from '../users/users.service.js';
@@ -17,7 +17,7 @@ export class UserinfoController {
   async userinfo(@Principal() principal: AccessTokenPrincipal) {
     const user = principal.username ? await this.users.findActive(principal.sub) : undefined;
     if (!user)
-      throw new BearerError('invalid_token', 'the access token does not stand for a user', 401);
+      throw OAuthError.bearer('invalid_token', 'the access token does not stand for a user');
     return {
       sub: user.id,
       preferred_username: user.username,

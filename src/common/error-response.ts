@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { isDatabaseUnavailable } from './database-unavailable.js';
 import { BearerError } from '../resource-server/bearer-error.js';
-import { errorCodeForStatus, OAuthError } from './oauth-error.js';
+import { errorCodeForStatus, OAuthError, REALM } from './oauth-error.js';
 
 export interface ErrorResponse {
   status: number;
@@ -19,90 +19,68 @@ function isUnstorableInput(error: unknown): boolean {
   return code === '22021' || code === '22P05';
 }
 
+/** What a framework HttpException says, in the RFC shape. */
+function fromHttpException(exception: HttpException): OAuthError {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  if (typeof response !== 'object' || response === null) {
+    return new OAuthError(errorCodeForStatus(status), String(response), { status });
+  }
+  const { error, error_description, message } = response as Record<string, unknown>;
+  if (typeof error === 'string' && typeof error_description === 'string') {
+    return new OAuthError(error, error_description, { status });
+  }
+  const text = Array.isArray(message)
+    ? message.join('; ')
+    : typeof message === 'string'
+      ? message
+      : exception.message;
+  return new OAuthError(errorCodeForStatus(status), text, { status });
+}
+
 /**
- * Turns anything thrown while serving a request into an RFC-shaped answer. Only
+ * Turns anything thrown while serving a request into the server's one error type. Only
  * OAuthError and framework HTTP errors speak for themselves; everything else becomes a
  * bare server_error, so no stack trace, SQL or internal message reaches a client.
  */
-export function toErrorResponse(exception: unknown): ErrorResponse {
-  if (exception instanceof OAuthError) {
-    return {
-      status: exception.status,
-      body: {
-        ...exception.extra,
-        error: exception.error,
-        error_description: exception.description,
-      },
-      headers: exception.headers,
-    };
-  }
+export function asOAuthError(exception: unknown): OAuthError {
+  if (exception instanceof OAuthError) return exception;
   if (exception instanceof BearerError) {
-    // Thrown past the guard (by a handler): still an RFC 6750 answer with its challenge.
-    const challenge = exception.challenge('portcullis');
-    return {
+    // The guard library's refusal: still an RFC 6750 answer with its challenge.
+    const challenge = exception.challenge(REALM);
+    return new OAuthError(exception.error, exception.description, {
       status: exception.getStatus(),
-      body: { error: exception.error, error_description: exception.description },
       headers: challenge ? { 'WWW-Authenticate': challenge } : {},
-    };
+    });
   }
-  if (exception instanceof HttpException) {
-    const status = exception.getStatus();
-    const response = exception.getResponse();
-    if (typeof response === 'object' && response !== null) {
-      const { error, error_description, message } = response as Record<string, unknown>;
-      if (typeof error === 'string' && typeof error_description === 'string') {
-        return { status, body: { error, error_description }, headers: {} };
-      }
-      const text = Array.isArray(message)
-        ? message.join('; ')
-        : typeof message === 'string'
-          ? message
-          : exception.message;
-      return {
-        status,
-        body: { error: errorCodeForStatus(status), error_description: text },
-        headers: {},
-      };
-    }
-    return {
-      status,
-      body: { error: errorCodeForStatus(status), error_description: String(response) },
-      headers: {},
-    };
-  }
+  if (exception instanceof HttpException) return fromHttpException(exception);
   // Fastify's own errors (body parsing, size limits, content types) carry a 4xx statusCode.
   const statusCode = (exception as { statusCode?: unknown }).statusCode;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const message = exception instanceof Error ? exception.message : 'bad request';
-    return {
-      status: statusCode,
-      body: { error: errorCodeForStatus(statusCode), error_description: message },
-      headers: {},
-    };
+    return new OAuthError(errorCodeForStatus(statusCode), message, { status: statusCode });
   }
   if (isUnstorableInput(exception)) {
-    return {
-      status: 400,
-      body: {
-        error: 'invalid_request',
-        error_description: 'the request contains characters that cannot be processed (such as NUL)',
-      },
-      headers: {},
-    };
+    return OAuthError.invalidRequest(
+      'the request contains characters that cannot be processed (such as NUL)',
+    );
   }
   if (isDatabaseUnavailable(exception)) {
-    return {
-      status: 503,
-      body: {
-        error: 'temporarily_unavailable',
-        error_description: 'the database is unavailable, try again shortly',
-      },
-      headers: { 'Retry-After': '1' },
-    };
+    return new OAuthError(
+      'temporarily_unavailable',
+      'the database is unavailable, try again shortly',
+      { headers: { 'Retry-After': '1' } },
+    );
   }
+  return new OAuthError('server_error', 'an unexpected error occurred');
+}
+
+/** The JSON rendering of an error: `{"error", "error_description", …}`, status and headers. */
+export function toErrorResponse(exception: unknown): ErrorResponse {
+  const error = asOAuthError(exception);
   return {
-    status: 500,
-    body: { error: 'server_error', error_description: 'an unexpected error occurred' },
-    headers: {},
+    status: error.status,
+    body: { ...error.extra, error: error.error, error_description: error.description },
+    headers: error.headers,
   };
 }

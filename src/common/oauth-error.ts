@@ -1,3 +1,8 @@
+import { bearerChallenge } from '../resource-server/bearer-error.js';
+
+/** The realm of every challenge Portcullis sends for its own APIs. */
+export const REALM = 'portcullis';
+
 /** Status codes per RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2, RFC 7009 and RFC 7662. */
 const STATUS: Record<string, number> = {
   invalid_request: 400,
@@ -20,8 +25,11 @@ const STATUS: Record<string, number> = {
 };
 
 /**
- * The one error type of the server. Whatever throws it, the exception filter renders it as
- * `{"error": ..., "error_description": ...}` with its status and headers.
+ * The one error type of the server. Whatever throws it, it is rendered in one of two ways:
+ * as `{"error": ..., "error_description": ...}` with its status and headers
+ * (error-response.ts), or as a page for a person (authorization/page-error.reply.ts). At the
+ * authorize endpoint, once the redirect URI is trusted, it goes back to the client instead.
+ * Anything else thrown is turned into one first (asOAuthError).
  */
 export class OAuthError extends Error {
   readonly status: number;
@@ -33,6 +41,8 @@ export class OAuthError extends Error {
       status?: number;
       headers?: Record<string, string>;
       extra?: Record<string, unknown>;
+      /** The heading when shown as a page; by default one for its status. */
+      title?: string;
     } = {},
   ) {
     super(`${error}: ${description}`);
@@ -40,11 +50,13 @@ export class OAuthError extends Error {
     this.status = options.status ?? STATUS[error] ?? 400;
     this.headers = options.headers ?? {};
     this.extra = options.extra ?? {};
+    this.title = options.title;
   }
 
   readonly headers: Record<string, string>;
   /** Further members of the error body, such as `upstream_error`. */
   readonly extra: Record<string, unknown>;
+  readonly title?: string;
 
   static invalidRequest(description: string): OAuthError {
     return new OAuthError('invalid_request', description);
@@ -54,6 +66,20 @@ export class OAuthError extends Error {
   static invalidClient(description = 'client authentication failed'): OAuthError {
     return new OAuthError('invalid_client', description, {
       headers: { 'WWW-Authenticate': 'Basic realm="portcullis", charset="UTF-8"' },
+    });
+  }
+
+  /**
+   * RFC 6750 §3.1: a bearer token refused by one of Portcullis's own APIs, with the same
+   * challenge the guard library sends.
+   */
+  static bearer(
+    error: 'invalid_request' | 'invalid_token' | 'insufficient_scope',
+    description: string,
+    requiredScope?: string,
+  ): OAuthError {
+    return new OAuthError(error, description, {
+      headers: { 'WWW-Authenticate': bearerChallenge(REALM, error, description, requiredScope) },
     });
   }
 

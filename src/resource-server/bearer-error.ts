@@ -15,15 +15,25 @@ export class BearerError extends HttpException {
   /** The WWW-Authenticate header value for this error (none for 503). */
   challenge(realm: string): string | undefined {
     if (this.error === 'temporarily_unavailable') return undefined;
-    // RFC 6750 §3: values are limited to %x20-21 / %x23-5B / %x5D-7E (no quote, backslash
-    // or non-ASCII, which Node would also refuse in a header).
-    const quote = (value: string) => `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`;
-    const parts = [
-      `realm=${quote(realm)}`,
-      `error=${quote(this.error)}`,
-      `error_description=${quote(this.description)}`,
-    ];
-    if (this.requiredScope) parts.push(`scope=${quote(this.requiredScope)}`);
-    return `Bearer ${parts.join(', ')}`;
+    return bearerChallenge(realm, this.error, this.description, this.requiredScope);
   }
+}
+
+/** RFC 6750 §3: the `WWW-Authenticate: Bearer …` value for a refused token. */
+export function bearerChallenge(
+  realm: string,
+  error: string,
+  description: string,
+  requiredScope?: string,
+): string {
+  // Values are limited to %x20-21 / %x23-5B / %x5D-7E (no quote, backslash or non-ASCII,
+  // which Node would also refuse in a header).
+  const quote = (value: string) => `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`;
+  const parts = [
+    `realm=${quote(realm)}`,
+    `error=${quote(error)}`,
+    `error_description=${quote(description)}`,
+  ];
+  if (requiredScope) parts.push(`scope=${quote(requiredScope)}`);
+  return `Bearer ${parts.join(', ')}`;
 }

@@ -1,5 +1,5 @@
 export { BearerAuthGuard } from './bearer-auth.guard.js';
-export { BearerError } from './bearer-error.js';
+export { bearerChallenge, BearerError } from './bearer-error.js';
 export { Principal } from './principal.decorator.js';
 export type { Principal as AccessTokenPrincipal } from './principal.js';
 export { ResourceServerModule } from './resource-server.module.js';

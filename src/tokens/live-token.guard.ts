@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { BearerError, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { OAuthError } from '../common/oauth-error.js';
+import type { AccessTokenPrincipal } from '../resource-server/index.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
 
 const REFUSALS = {
@@ -26,7 +27,7 @@ export class LiveTokenGuard implements CanActivate {
       sub: principal.sub,
       username: principal.username,
     });
-    if (liveness !== 'live') throw new BearerError('invalid_token', REFUSALS[liveness], 401);
+    if (liveness !== 'live') throw OAuthError.bearer('invalid_token', REFUSALS[liveness]);
     return true;
   }
 }

@@ -25,6 +25,6 @@ export interface CheckInput {
 
 /**
  * One rule of the authorize endpoint, run once the client and redirect URI are trusted: it
- * answers what it read, or throws an AuthorizationRedirectError for the client to receive.
+ * answers what it read, or throws an OAuthError for the client to receive.
  */
 export type AuthorizeCheck = (input: CheckInput) => Partial<CheckedRequest>;

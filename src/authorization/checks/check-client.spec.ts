@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationPageError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { checkClient } from './check-client.js';
 
 const registered = Object.assign(new Client(), { clientId: 'web', disabled: false });
@@ -29,10 +29,11 @@ describe('checkClient', () => {
   ])('refuses %s as a page, without looking it up', async (_, query) => {
     const find = finder(registered);
     const checking = checkClient(query, find);
-    await expect(checking).rejects.toBeInstanceOf(AuthorizationPageError);
+    await expect(checking).rejects.toBeInstanceOf(OAuthError);
     await expect(checking).rejects.toMatchObject({
       title: 'Unknown application',
-      message: 'The request does not name a registered application (client_id).',
+      status: 400,
+      description: 'The request does not name a registered application (client_id).',
     });
     expect(find.asked).toEqual([]);
   });
@@ -42,10 +43,11 @@ describe('checkClient', () => {
     ['a disabled client', Object.assign(new Client(), { clientId: 'web', disabled: true })],
   ])('refuses %s as a page', async (_, found) => {
     const checking = checkClient({ client_id: 'web' }, finder(found));
-    await expect(checking).rejects.toBeInstanceOf(AuthorizationPageError);
+    await expect(checking).rejects.toBeInstanceOf(OAuthError);
     await expect(checking).rejects.toMatchObject({
       title: 'Unknown application',
-      message: 'The application that sent you here is not registered or is disabled.',
+      status: 400,
+      description: 'The application that sent you here is not registered or is disabled.',
     });
   });
 });

@@ -1,7 +1,10 @@
 import type { Client } from '../../clients/client.entity.js';
-import { AuthorizationPageError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 
 const MAX_CLIENT_ID_LENGTH = 256;
+
+const untrusted = (message: string) =>
+  new OAuthError('invalid_request', message, { title: 'Unknown application' });
 
 /**
  * The registered, enabled client the request names. Refused as a page: without a client
@@ -13,17 +16,11 @@ export async function checkClient(
 ): Promise<Client> {
   const clientId = query.client_id;
   if (typeof clientId !== 'string' || clientId === '' || clientId.length > MAX_CLIENT_ID_LENGTH) {
-    throw new AuthorizationPageError(
-      'Unknown application',
-      'The request does not name a registered application (client_id).',
-    );
+    throw untrusted('The request does not name a registered application (client_id).');
   }
   const client = await findClient(clientId);
   if (!client || client.disabled) {
-    throw new AuthorizationPageError(
-      'Unknown application',
-      'The application that sent you here is not registered or is disabled.',
-    );
+    throw untrusted('The application that sent you here is not registered or is disabled.');
   }
   return client;
 }

@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { checkNonce } from './check-nonce.js';
 
 const check = (query: Record<string, unknown>) =>
@@ -20,7 +20,7 @@ describe('checkNonce', () => {
 
   it('refuses a nonce longer than 512 characters', () => {
     expect(() => check({ nonce: 'n'.repeat(513) })).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'nonce is too long'),
+      new OAuthError('invalid_request', 'nonce is too long'),
     );
   });
 });

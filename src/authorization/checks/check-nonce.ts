@@ -1,4 +1,4 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
@@ -9,6 +9,6 @@ const MAX_NONCE_LENGTH = 512;
 export const checkNonce: AuthorizeCheck = ({ query }) => {
   const nonce = singleParameter(query, 'nonce');
   if (nonce && nonce.length > MAX_NONCE_LENGTH)
-    throw new AuthorizationRedirectError('invalid_request', 'nonce is too long');
+    throw new OAuthError('invalid_request', 'nonce is too long');
   return { nonce };
 };

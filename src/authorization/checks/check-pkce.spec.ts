@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import type { CheckedRequest } from './authorize-check.js';
 import { checkPkce } from './check-pkce.js';
@@ -44,27 +44,21 @@ describe('checkPkce', () => {
 
   it('refuses by the client’s PKCE rules, as a redirect', () => {
     const checking = () => check({});
-    expect(checking).toThrow(AuthorizationRedirectError);
+    expect(checking).toThrow(OAuthError);
     expect(checking).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'code_challenge is required (PKCE, S256)'),
+      new OAuthError('invalid_request', 'code_challenge is required (PKCE, S256)'),
     );
   });
 
   it('treats an empty code_challenge as none', () => {
     expect(() => check({ code_challenge: '', code_challenge_method: 'S256' })).toThrow(
-      new AuthorizationRedirectError(
-        'invalid_request',
-        'code_challenge_method without code_challenge',
-      ),
+      new OAuthError('invalid_request', 'code_challenge_method without code_challenge'),
     );
   });
 
   it('refuses a malformed challenge', () => {
     expect(() => check({ code_challenge: 'short', code_challenge_method: 'S256' })).toThrow(
-      new AuthorizationRedirectError(
-        'invalid_request',
-        'code_challenge must be 43 to 128 unreserved characters',
-      ),
+      new OAuthError('invalid_request', 'code_challenge must be 43 to 128 unreserved characters'),
     );
   });
 

@@ -1,5 +1,4 @@
 import { checkCodeChallenge } from '../../tokens/pkce.js';
-import { refusedToRedirect } from '../authorization-errors.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
@@ -11,5 +10,5 @@ export const checkPkce: AuthorizeCheck = ({ query, client, checked }) => {
   if (!checked.responseType?.issuesCode) return {};
   const challenge = singleParameter(query, 'code_challenge');
   const method = singleParameter(query, 'code_challenge_method');
-  return { pkce: refusedToRedirect(() => checkCodeChallenge(challenge, method, client)) };
+  return { pkce: checkCodeChallenge(challenge, method, client) };
 };

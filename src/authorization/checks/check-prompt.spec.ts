@@ -1,4 +1,4 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { SignedInUser } from '../sessions.service.js';
 import { checkPromptNone, promptsLogin } from './check-prompt.js';
 
@@ -37,7 +37,7 @@ describe('checkPromptNone', () => {
 
   it('refuses with login_required without a session', async () => {
     const checking = checkPromptNone('none', undefined, () => Promise.resolve(true));
-    await expect(checking).rejects.toBeInstanceOf(AuthorizationRedirectError);
+    await expect(checking).rejects.toBeInstanceOf(OAuthError);
     await expect(checking).rejects.toMatchObject({
       error: 'login_required',
       description: 'the user is not signed in',

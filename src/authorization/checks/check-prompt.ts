@@ -1,4 +1,4 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { SignedInUser } from '../sessions.service.js';
 
 /**
@@ -21,11 +21,8 @@ export async function checkPromptNone(
   consented: (user: SignedInUser) => Promise<boolean>,
 ): Promise<void> {
   if (prompt !== 'none') return;
-  if (!user) throw new AuthorizationRedirectError('login_required', 'the user is not signed in');
+  if (!user) throw new OAuthError('login_required', 'the user is not signed in');
   if (!(await consented(user))) {
-    throw new AuthorizationRedirectError(
-      'consent_required',
-      'the user has not consented to this request',
-    );
+    throw new OAuthError('consent_required', 'the user has not consented to this request');
   }
 }

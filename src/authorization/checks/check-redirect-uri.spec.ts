@@ -1,4 +1,4 @@
-import { AuthorizationPageError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { checkRedirectUri } from './check-redirect-uri.js';
 
 const one = { redirectUris: ['https://app.example.com/cb'] };
@@ -16,8 +16,8 @@ function refusalOf(check: () => unknown): unknown {
 
 function expectPage(check: () => unknown, message: string): void {
   const refusal = refusalOf(check);
-  expect(refusal).toBeInstanceOf(AuthorizationPageError);
-  expect(refusal).toMatchObject({ title: 'Invalid redirect', message });
+  expect(refusal).toBeInstanceOf(OAuthError);
+  expect(refusal).toMatchObject({ title: 'Invalid redirect', status: 400, description: message });
 }
 
 describe('checkRedirectUri', () => {

@@ -1,5 +1,5 @@
 import type { Client } from '../../clients/client.entity.js';
-import { AuthorizationPageError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { matchesRegistered } from '../redirect-uri-match.js';
 
 export interface CheckedRedirectUri {
@@ -8,6 +8,9 @@ export interface CheckedRedirectUri {
   /** Whether the request named it, so the token request must repeat it (RFC 6749 §4.1.3). */
   redirectUriGiven: boolean;
 }
+
+const untrusted = (message: string) =>
+  new OAuthError('invalid_request', message, { title: 'Invalid redirect' });
 
 /**
  * The redirect URI: one the client registered, or its only one when the request names none.
@@ -19,20 +22,16 @@ export function checkRedirectUri(
 ): CheckedRedirectUri {
   const given = query.redirect_uri;
   if (given !== undefined && typeof given !== 'string') {
-    throw new AuthorizationPageError('Invalid redirect', 'redirect_uri was sent more than once.');
+    throw untrusted('redirect_uri was sent more than once.');
   }
   if (given === undefined || given === '') {
     if (client.redirectUris.length !== 1) {
-      throw new AuthorizationPageError(
-        'Invalid redirect',
-        'The request must name one of the application’s redirect URIs.',
-      );
+      throw untrusted('The request must name one of the application’s redirect URIs.');
     }
     return { redirectUri: client.redirectUris[0], redirectUriGiven: false };
   }
   if (!matchesRegistered(given, client.redirectUris)) {
-    throw new AuthorizationPageError(
-      'Invalid redirect',
+    throw untrusted(
       'The redirect URI in the request is not one the application registered, so you are not sent there.',
     );
   }

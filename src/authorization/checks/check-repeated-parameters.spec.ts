@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
 
 const input = (query: Record<string, unknown>) => ({
@@ -16,13 +16,13 @@ describe('checkRepeatedParameters', () => {
 
   it('refuses a repeated parameter, even one no check reads', () => {
     expect(() => checkRepeatedParameters(input({ prompt: ['none', 'login'] }))).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'prompt must be sent once'),
+      new OAuthError('invalid_request', 'prompt must be sent once'),
     );
   });
 
   it('does not echo a name that is not a plain word', () => {
     expect(() => checkRepeatedParameters(input({ '<script>': ['a', 'b'] }))).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'each parameter must be sent once'),
+      new OAuthError('invalid_request', 'each parameter must be sent once'),
     );
   });
 });

@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import { checkResponseType } from './check-response-type.js';
 
@@ -29,8 +29,7 @@ const check = (query: Record<string, unknown>, forClient = codeClient) =>
     responseTypes: (name) => registered.get(name),
   });
 
-const refusal = (error: string, description: string) =>
-  new AuthorizationRedirectError(error, description);
+const refusal = (error: string, description: string) => new OAuthError(error, description);
 
 describe('checkResponseType', () => {
   it('answers the handler of a response type the client is registered for', () => {

@@ -1,23 +1,17 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
 /** RFC 6749 §3.1.1: a registered response type, which the client is registered for. */
 export const checkResponseType: AuthorizeCheck = ({ query, client, responseTypes }) => {
   const name = singleParameter(query, 'response_type');
-  if (!name) throw new AuthorizationRedirectError('invalid_request', 'response_type is required');
+  if (!name) throw new OAuthError('invalid_request', 'response_type is required');
   const responseType = responseTypes(name);
   if (!responseType) {
-    throw new AuthorizationRedirectError(
-      'unsupported_response_type',
-      `response_type ${name} is not supported`,
-    );
+    throw new OAuthError('unsupported_response_type', `response_type ${name} is not supported`);
   }
   if (!client.grantTypes.includes(responseType.grantType) || !client.responseTypes.includes(name)) {
-    throw new AuthorizationRedirectError(
-      'unauthorized_client',
-      `this client may not use response_type ${name}`,
-    );
+    throw new OAuthError('unauthorized_client', `this client may not use response_type ${name}`);
   }
   return { responseType };
 };

@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { checkScope } from './check-scope.js';
 
 const client = Object.assign(new Client(), { scope: 'openid email notes:read' });
@@ -23,18 +23,13 @@ describe('checkScope', () => {
   it.each(['openid  email', ' openid', 'openid\temail', 'notes:read "quoted"'])(
     'refuses the malformed scope %j',
     (scope) => {
-      expect(() => check({ scope })).toThrow(
-        new AuthorizationRedirectError('invalid_scope', 'scope is malformed'),
-      );
+      expect(() => check({ scope })).toThrow(new OAuthError('invalid_scope', 'scope is malformed'));
     },
   );
 
   it('refuses scopes the client is not registered for, naming them', () => {
     expect(() => check({ scope: 'openid admin notes:write' })).toThrow(
-      new AuthorizationRedirectError(
-        'invalid_scope',
-        'scope not allowed for this client: admin notes:write',
-      ),
+      new OAuthError('invalid_scope', 'scope not allowed for this client: admin notes:write'),
     );
   });
 });

@@ -1,5 +1,4 @@
 import { grantedScope } from '../../tokens/requested-scope.js';
-import { refusedToRedirect } from '../authorization-errors.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
@@ -9,5 +8,5 @@ import { singleParameter } from './single-parameter.js';
  */
 export const checkScope: AuthorizeCheck = ({ query, client }) => {
   const requested = singleParameter(query, 'scope');
-  return { scopes: refusedToRedirect(() => grantedScope(requested, client.scopes)) };
+  return { scopes: grantedScope(requested, client.scopes) };
 };

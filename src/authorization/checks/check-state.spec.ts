@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { checkState } from './check-state.js';
 
 const check = (query: Record<string, unknown>) =>
@@ -20,13 +20,13 @@ describe('checkState', () => {
 
   it('refuses a state longer than 2048 characters', () => {
     expect(() => check({ state: 's'.repeat(2049) })).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'state is too long'),
+      new OAuthError('invalid_request', 'state is too long'),
     );
   });
 
   it('refuses a repeated state', () => {
     expect(() => check({ state: ['a', 'b'] })).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'state must be sent once'),
+      new OAuthError('invalid_request', 'state must be sent once'),
     );
   });
 });

@@ -1,4 +1,4 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
@@ -9,6 +9,6 @@ const MAX_STATE_LENGTH = 2048;
 export const checkState: AuthorizeCheck = ({ query }) => {
   const state = singleParameter(query, 'state');
   if (state && state.length > MAX_STATE_LENGTH)
-    throw new AuthorizationRedirectError('invalid_request', 'state is too long');
+    throw new OAuthError('invalid_request', 'state is too long');
   return { state };
 };

@@ -1,5 +1,5 @@
 import { Client } from '../../clients/client.entity.js';
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import { AUTHORIZE_CHECKS, runAuthorizeChecks } from './index.js';
 import { checkNonce } from './check-nonce.js';
@@ -39,8 +39,7 @@ const client = Object.assign(new Client(), {
 const run = (query: Record<string, unknown>) =>
   runAuthorizeChecks({ query, client, responseTypes: (name) => registered.get(name) });
 
-const refusal = (error: string, description: string) =>
-  new AuthorizationRedirectError(error, description);
+const refusal = (error: string, description: string) => new OAuthError(error, description);
 
 describe('AUTHORIZE_CHECKS', () => {
   it('runs the redirected checks in this order', () => {

@@ -1,4 +1,4 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { singleParameter } from './single-parameter.js';
 
 describe('singleParameter', () => {
@@ -15,7 +15,7 @@ describe('singleParameter', () => {
 
   it('refuses a repeated parameter', () => {
     expect(() => singleParameter({ state: ['a', 'b'] }, 'state')).toThrow(
-      new AuthorizationRedirectError('invalid_request', 'state must be sent once'),
+      new OAuthError('invalid_request', 'state must be sent once'),
     );
   });
 });

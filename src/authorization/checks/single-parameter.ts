@@ -1,4 +1,4 @@
-import { AuthorizationRedirectError } from '../authorization-errors.js';
+import { OAuthError } from '../../common/oauth-error.js';
 
 /** One query parameter, empty counting as absent, refusing repeats (RFC 6749 §3.1). */
 export function singleParameter(
@@ -8,6 +8,6 @@ export function singleParameter(
   const value = query[name];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string')
-    throw new AuthorizationRedirectError('invalid_request', `${name} must be sent once`);
+    throw new OAuthError('invalid_request', `${name} must be sent once`);
   return value;
 }

@@ -2,7 +2,7 @@ import { Controller, Headers, HttpCode, Param, Post, Req, Header } from '@nestjs
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
-import { BearerError } from '../../resource-server/bearer-error.js';
+import { OAuthError } from '../../common/oauth-error.js';
 import { RequiresLiveToken } from '../../tokens/requires-live-token.decorator.js';
 import { Principal, type AccessTokenPrincipal } from '../../resource-server/index.js';
 import { tokenAnswer } from '../token-answer.js';
@@ -45,18 +45,16 @@ export class CozeTokenController {
     let session = principal.sub;
     if (requestedSession !== undefined) {
       if (!principal.scopes.includes(ANY_SESSION_SCOPE)) {
-        throw new BearerError(
+        throw OAuthError.bearer(
           'insufficient_scope',
           `X-User-ID needs the scope ${ANY_SESSION_SCOPE}`,
-          403,
           ANY_SESSION_SCOPE,
         );
       }
       if (!/^[\x21-\x7e]{1,256}$/.test(requestedSession)) {
-        throw new BearerError(
+        throw OAuthError.bearer(
           'invalid_request',
           'X-User-ID must be 1 to 256 printable characters',
-          400,
         );
       }
       session = requestedSession;
