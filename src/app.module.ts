@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -33,13 +32,6 @@ export class AppModule {
         DatabaseModule,
         ChangeFeedModule,
         AuditModule,
-        ThrottlerModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) => ({
-            throttlers: [{ name: 'login', ttl: 60_000, limit: config.loginThrottle.ratePerMinute }],
-            skipIf: () => config.loginThrottle.ratePerMinute === 0,
-          }),
-        }),
         KeysModule,
         ClientsModule,
         UsersModule,

@@ -11,8 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { OAuthError } from '../common/oauth-error.js';
-import { LoginRateLimitGuard } from '../users/login-rate-limit.guard.js';
+import { LoginLockedError } from '../users/login-locked.error.js';
 import {
   BadCredentialsError,
   PasswordAuthenticator,
@@ -74,7 +73,7 @@ export class LoginController {
   /** The same checks, throttling and audit as the password grant; a new session on success. */
   @Post('login')
   @PageRoute()
-  @UseGuards(CsrfGuard, LoginRateLimitGuard)
+  @UseGuards(CsrfGuard)
   async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const form = formOf(body);
     const requestId = text(form, 'request');
@@ -110,10 +109,11 @@ export class LoginController {
       });
     } catch (error) {
       if (error instanceof BadCredentialsError) return again(BAD_CREDENTIALS, 401);
-      if (error instanceof OAuthError && error.status === 429) {
-        void reply.header('Retry-After', error.headers['Retry-After'] ?? '60');
+      if (error instanceof LoginLockedError) {
+        void reply.header('Retry-After', error.headers['Retry-After']);
         return again('Too many failed attempts. Try again later.', 429);
       }
+      // The address's rate (and anything else) is the error page's.
       throw error;
     }
     await this.sessions.start(user.id, reply);

@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConsumes,
@@ -12,7 +12,6 @@ import { ClientAuthenticator } from '../clients/client-authenticator.service.js'
 import { OAuthError } from '../common/oauth-error.js';
 import { clientCredentials, readForm } from './form-request.js';
 import { GrantRegistry } from './grant-registry.js';
-import { LoginRateLimitGuard } from '../users/login-rate-limit.guard.js';
 import type { TokenResponse } from './token-response.js';
 
 @ApiTags('oauth')
@@ -28,7 +27,6 @@ export class TokenController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  @UseGuards(LoginRateLimitGuard)
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOkResponse({ description: 'An access token (RFC 6749 §5.1).' })
   @ApiBadRequestResponse({ description: 'An RFC 6749 §5.2 error.' })

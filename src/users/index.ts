@@ -2,7 +2,7 @@
 // them from those files, not from this barrel: it would load the whole module.
 export { CreateUserDto } from './dto/create-user.dto.js';
 export { UpdateUserDto } from './dto/update-user.dto.js';
-export { LoginRateLimitGuard } from './login-rate-limit.guard.js';
+export { LoginLockedError } from './login-locked.error.js';
 export { BadCredentialsError, PasswordAuthenticator } from './password-authenticator.service.js';
 export { User } from './user.entity.js';
 export { presentUser } from './user.presenter.js';

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { OAuthError } from '../common/oauth-error.js';
 import { AppConfig } from '../config/app-config.js';
 import { countFailure } from '../database/failure-counter.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { LoginLockedError } from './login-locked.error.js';
 
 const accountKey = (username: string) => `account:${username.toLowerCase()}`;
 const ipKey = (ip: string) => `ip:${ip}`;
@@ -24,7 +24,7 @@ export class LoginThrottleService {
   ) {}
 
   /**
-   * Throws 429 when the account or the address is locked. Answers whether the account has
+   * Throws LoginLockedError (429) when the account or the address is locked. Answers whether the account has
    * failures counted, so that a success need not clear a count that is not there.
    */
   async assertNotLocked(username: string, ip: string): Promise<{ accountFailures: boolean }> {
@@ -41,11 +41,7 @@ export class LoginThrottleService {
     if (locked.length === 0) return { accountFailures: rows.some((row) => row.key === account) };
     const seconds = Math.max(1, ...locked.map((row) => row.seconds!));
     const what = locked.some((row) => row.key === account) ? 'this account' : 'this address';
-    throw new OAuthError(
-      'too_many_requests',
-      `too many failed sign-in attempts for ${what}; try again in ${seconds} seconds`,
-      { headers: { 'Retry-After': String(seconds) } },
-    );
+    throw new LoginLockedError(what, seconds);
   }
 
   /** Counts a failure against both the account and the address; locks either at its limit. */

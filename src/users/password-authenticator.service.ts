@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { LoginThrottleService } from './login-throttle.service.js';
+import { PasswordAttemptRate } from './password-attempt-rate.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import type { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
@@ -19,8 +20,9 @@ export interface PasswordAttempt {
 }
 
 /**
- * Checks a username and password the one way every entry point must: refused while the
- * account or address is locked (OAuthError 429), one argon2id verification whether or not the
+ * Checks a username and password the one way every entry point must: every attempt counted
+ * against the address's rate (PasswordAttemptRate, OAuthError 429), refused while the account
+ * or address is locked (LoginLockedError, 429), one argon2id verification whether or not the
  * user exists (a decoy hash otherwise), failures counted and audited, a success clearing the
  * account's count.
  */
@@ -29,12 +31,15 @@ export class PasswordAuthenticator {
   constructor(
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
+    private readonly rate: PasswordAttemptRate,
     private readonly throttle: LoginThrottleService,
     private readonly audit: AuditService,
   ) {}
 
   async authenticate(attempt: PasswordAttempt): Promise<User> {
     const { username, password, ip, clientId, via } = attempt;
+    // Before anything that costs a query or a hash: past the rate, no attempt gets that far.
+    await this.rate.count(ip);
     if (!username || !password || username.length > 256 || password.length > 1024)
       throw new BadCredentialsError();
     // Both at once: each round trip wakes this thread in the middle of someone's hash.
