@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClientsModule } from '../clients/clients.module.js';
 import { configuredOrDevSecret } from '../common/dev-secret.js';
 import { AppConfig } from '../config/app-config.js';
+import { KeysModule } from '../keys/keys.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountApiController } from './account-api.controller.js';
@@ -17,18 +18,24 @@ import { ConsentsService } from './consents.service.js';
 import { CookieSecret } from './cookie-secret.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
+import { ExternalSignInController } from './external-sign-in.controller.js';
+import { ExternalSignInRegistry } from './external-sign-in-registry.js';
+import { ExternalSignInStateStore } from './external-sign-in-state.store.js';
 import { LoginController } from './login.controller.js';
 import { ResponseTypesModule } from './response-types/response-types.module.js';
 import { SessionsService } from './sessions.service.js';
-import { SignInOptions } from './sign-in-options.js';
 import { UserinfoController } from './userinfo.controller.js';
 
-/** The browser-facing half: authorize endpoint, login and consent pages, account, userinfo. */
+/**
+ * The browser-facing half: authorize endpoint, login (with a password or an external identity
+ * provider) and consent pages, account, userinfo.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([AuthorizationRequest]),
     ClientsModule,
     UsersModule,
+    KeysModule,
     TokensModule,
     ResponseTypesModule,
   ],
@@ -36,6 +43,7 @@ import { UserinfoController } from './userinfo.controller.js';
     AccountApiController,
     AuthorizeController,
     LoginController,
+    ExternalSignInController,
     ConsentController,
     AccountController,
     AssetsController,
@@ -48,7 +56,8 @@ import { UserinfoController } from './userinfo.controller.js';
     SessionsService,
     CsrfService,
     CsrfGuard,
-    SignInOptions,
+    ExternalSignInRegistry,
+    ExternalSignInStateStore,
     {
       provide: CookieSecret,
       inject: [AppConfig],
@@ -58,12 +67,6 @@ import { UserinfoController } from './userinfo.controller.js';
         ),
     },
   ],
-  exports: [
-    CookieSecret,
-    SignInOptions,
-    SessionsService,
-    AuthorizationFlow,
-    AuthorizationRequestsService,
-  ],
+  exports: [CookieSecret, ExternalSignInRegistry, SessionsService],
 })
 export class AuthorizationModule {}

@@ -20,6 +20,7 @@ import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
+import { ExternalSignInRegistry } from './external-sign-in-registry.js';
 import { formOf } from './form.js';
 import { PageExceptionFilter } from './page-exception.filter.js';
 import { PageRoute } from './page-route.js';
@@ -27,7 +28,6 @@ import { seeOther, sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 import { loginPage } from './pages/login.page.js';
 import { SessionsService } from './sessions.service.js';
-import { SignInOptions } from './sign-in-options.js';
 
 type Form = Record<string, unknown>;
 const text = (form: Form, name: string) =>
@@ -44,7 +44,7 @@ export class LoginController {
     private readonly requests: AuthorizationRequestsService,
     private readonly flow: AuthorizationFlow,
     private readonly passwords: PasswordAuthenticator,
-    private readonly signInOptions: SignInOptions,
+    private readonly externalSignIns: ExternalSignInRegistry,
   ) {}
 
   @Get('login')
@@ -65,7 +65,7 @@ export class LoginController {
         csrfToken: this.csrf.token(request, reply),
         requestId: pending?.request.id,
         clientName: pending?.client.clientName,
-        alternatives: await this.signInOptions.links(pending?.request.id),
+        alternatives: await this.externalSignIns.links(pending?.request.id),
       }),
     );
   }

@@ -2,6 +2,7 @@ import { AuditEvent } from '../audit/audit-event.entity.js';
 import { AuthorizationCode } from '../tokens/authorization-code.entity.js';
 import { AuthorizationRequest } from '../authorization/authorization-request.entity.js';
 import { Consent } from '../authorization/consent.entity.js';
+import { ExternalSignInState } from '../authorization/external-sign-in-state.entity.js';
 import { Session } from '../authorization/session.entity.js';
 import { Client } from '../clients/client.entity.js';
 import { SigningKey } from '../keys/signing-key.entity.js';
@@ -13,7 +14,6 @@ import { UsedAssertion } from '../clients/used-assertion.entity.js';
 import { LoginThrottle } from '../users/login-throttle.entity.js';
 import { UpstreamConnection } from '../upstream/upstream-connection.entity.js';
 import { UpstreamIdentity } from '../upstream/upstream-identity.entity.js';
-import { UpstreamSignIn } from '../upstream/upstream-sign-in.entity.js';
 import { UpstreamToken } from '../upstream/upstream-token.entity.js';
 import { User } from '../users/user.entity.js';
 
@@ -36,5 +36,5 @@ export const ENTITIES = [
   UpstreamConnection,
   UpstreamToken,
   UpstreamIdentity,
-  UpstreamSignIn,
+  ExternalSignInState,
 ];

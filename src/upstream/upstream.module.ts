@@ -5,7 +5,7 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { FeishuSignInController } from './feishu/feishu-sign-in.controller.js';
+import { FeishuSignIn } from './feishu/feishu-sign-in.js';
 import { FeishuTokenController } from './feishu/feishu-token.controller.js';
 import { FeishuClient } from './feishu/feishu.client.js';
 import { UpstreamIdentities } from './upstream-identities.service.js';
@@ -27,13 +27,14 @@ import { UpstreamHttp } from './upstream-http.js';
     TokensModule,
     AuthorizationModule,
   ],
-  controllers: [CozeTokenController, FeishuTokenController, FeishuSignInController],
+  controllers: [CozeTokenController, FeishuTokenController],
   providers: [
     UpstreamConnectionsService,
     UpstreamHttp,
     TokenCache,
     CozeClient,
     FeishuClient,
+    FeishuSignIn,
     UpstreamIdentities,
     EnvironmentConnectionsBootstrap,
   ],

@@ -1,11 +1,15 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import { SweptWhen } from '../database/swept-when.decorator.js';
 
-/** A sign-in with an upstream platform in progress: its state, PKCE verifier, and request. */
+/**
+ * A sign-in with an external identity provider in progress: its state, PKCE verifier, and
+ * request. Single-use: `ExternalSignInStateStore` deletes the row as it reads it. The table
+ * keeps the name it had when only upstream platforms signed users in.
+ */
 @SweptWhen('expires_at < now()')
 @Entity({ name: 'upstream_sign_ins' })
-export class UpstreamSignIn {
-  /** SHA-256 of the `state` sent to the platform (and kept in a signed cookie). */
+export class ExternalSignInState {
+  /** SHA-256 of the `state` sent to the provider (and kept in a signed cookie). */
   @PrimaryColumn({ name: 'state_digest', type: 'bytea' })
   stateDigest!: Buffer;
 
