@@ -53,6 +53,10 @@ describe('ExternalSignInStateStore', () => {
     expect(await store.take(signIn.state, randomToken(24), 'feishu')).toBeUndefined();
     expect(await store.take(signIn.state, '', 'feishu')).toBeUndefined();
     expect(await store.take('', '', 'feishu')).toBeUndefined();
+    // As many characters as the browser's copy, but more bytes: refused, not a 500.
+    const sameLength = 'é'.repeat(signIn.state.length);
+    expect(await store.take(sameLength, signIn.state, 'feishu')).toBeUndefined();
+    expect(await store.take(signIn.state, sameLength, 'feishu')).toBeUndefined();
     expect(await rows()).toHaveLength(1);
   });
 
