@@ -66,10 +66,11 @@ describe('AccessTokenClaimsReader', () => {
   });
 
   it('reads a valid token and remembers it in the one cache of verified tokens', async () => {
-    const token = await sign();
-    await expect(reader.read(token)).resolves.toEqual(claims());
-    expect(verified.get(token)?.claims).toEqual(claims());
-    await expect(reader.read(token)).resolves.toEqual(claims());
+    const payload = claims();
+    const token = await sign(payload);
+    await expect(reader.read(token)).resolves.toEqual(payload);
+    expect(verified.get(token)?.claims).toEqual(payload);
+    await expect(reader.read(token)).resolves.toEqual(payload);
     expect(verifications).toBe(1);
   });
 
