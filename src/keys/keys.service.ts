@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
@@ -38,9 +38,9 @@ const RETIREMENT_MARGIN_SECONDS = RELOAD_INTERVAL_MS / 1000 + 30;
 @Injectable()
 export class KeysService implements OnModuleInit, OnModuleDestroy {
   private active?: ActiveSigningKey;
-  private published: PublicJwk[] = [];
-  private keySet?: ReturnType<typeof createLocalJWKSet>;
-  private jwksJson?: { source: PublicJwk[]; json: string };
+  /** One document per load: the in-process key set and the JSON are rebuilt when it changes. */
+  private published: { keys: PublicJwk[] } = { keys: [] };
+  private jwksJson?: { source: { keys: PublicJwk[] }; json: string };
   private loadedAt = 0;
   private timer?: NodeJS.Timeout;
   /** The re-read under way for callers that found the keys stale: one for all of them. */
@@ -82,7 +82,7 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
 
   /** Public keys of every key that may still have live tokens. */
   jwks(): { keys: PublicJwk[] } {
-    return { keys: this.published };
+    return this.published;
   }
 
   /**
@@ -97,21 +97,10 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   /** freshJwks() serialized once per change, for the JWKS endpoint. */
   async freshJwksJson(): Promise<string> {
     const jwks = await this.freshJwks();
-    if (this.jwksJson?.source !== jwks.keys) {
-      this.jwksJson = { source: jwks.keys, json: JSON.stringify(jwks) };
+    if (this.jwksJson?.source !== jwks) {
+      this.jwksJson = { source: jwks, json: JSON.stringify(jwks) };
     }
     return this.jwksJson.json;
-  }
-
-  /**
-   * A jose key set over the published keys, for verifying our own tokens; as fresh as
-   * freshJwks(), so a token of a key rotated elsewhere verifies wherever it is published.
-   */
-  async verificationKeys(): Promise<ReturnType<typeof createLocalJWKSet>> {
-    if (!this.keySet) await this.reload();
-    // The keys loaded still verify what they verified if the database cannot be read.
-    else if (this.stale) await this.refresh().catch(() => undefined);
-    return this.keySet!;
   }
 
   /** Without the change feed, a rotation elsewhere is seen by re-reading at most each second. */
@@ -199,10 +188,11 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
       }
       this.active = { kid: active.kid, alg: active.alg, privateKey };
     }
-    this.published = rows
-      .filter((row) => this.isPublished(row))
-      .map((row) => ({ ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' }));
-    this.keySet = createLocalJWKSet({ keys: this.published });
+    this.published = {
+      keys: rows
+        .filter((row) => this.isPublished(row))
+        .map((row) => ({ ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' })),
+    };
     this.loadedAt = Date.now();
   }
 }

@@ -1,3 +1,4 @@
+export { AccessTokenVerifier } from './access-token-verifier.js';
 export { BearerAuthGuard } from './bearer-auth.guard.js';
 export { bearerChallenge, BearerError } from './bearer-error.js';
 export { Principal } from './principal.decorator.js';
@@ -10,3 +11,4 @@ export type {
   ResourceServerOptions,
 } from './resource-server.options.js';
 export { AnyScope, Public, Scopes } from './scopes.decorator.js';
+export { VerifiedTokens } from './verified-tokens.js';

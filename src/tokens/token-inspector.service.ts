@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
 import { AppConfig } from '../config/app-config.js';
+import { AccessTokenClaimsReader } from './access-token-claims.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
-import { AccessTokenVerifier } from './access-token.verifier.js';
 import { RefreshTokenStore } from './refresh-token.store.js';
 
 /** An RFC 7662 §2.2 answer. */
@@ -18,7 +18,7 @@ const INACTIVE: Introspection = { active: false };
 @Injectable()
 export class TokenInspector {
   constructor(
-    private readonly accessTokens: AccessTokenVerifier,
+    private readonly accessTokens: AccessTokenClaimsReader,
     private readonly liveness: AccessTokenLiveness,
     private readonly refreshTokens: RefreshTokenStore,
     private readonly config: AppConfig,
@@ -40,7 +40,7 @@ export class TokenInspector {
 
   /** undefined: not an access token of ours at all (try the other kind). */
   private async access(token: string, caller: Client): Promise<Introspection | undefined> {
-    const claims = await this.accessTokens.verify(token);
+    const claims = await this.accessTokens.read(token);
     if (!claims) return undefined;
     const audiences = ([] as string[]).concat(claims.aud ?? []);
     if (!this.maySee(caller, claims.client_id, audiences)) return INACTIVE;

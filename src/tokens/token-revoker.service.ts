@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
-import { AccessTokenVerifier } from './access-token.verifier.js';
+import { AccessTokenClaimsReader } from './access-token-claims.js';
 import { TokenRevocation } from './token-revocation.service.js';
 
 /**
@@ -12,7 +12,7 @@ import { TokenRevocation } from './token-revocation.service.js';
 @Injectable()
 export class TokenRevoker {
   constructor(
-    private readonly accessTokens: AccessTokenVerifier,
+    private readonly accessTokens: AccessTokenClaimsReader,
     private readonly revocation: TokenRevocation,
     private readonly audit: AuditService,
   ) {}
@@ -46,7 +46,7 @@ export class TokenRevoker {
   }
 
   private async revokeAccess(token: string, caller: Client, ip: string): Promise<boolean> {
-    const claims = await this.accessTokens.verify(token);
+    const claims = await this.accessTokens.read(token);
     if (!claims || claims.client_id !== caller.clientId) return false;
     await this.revocation.revoke({ jti: claims.jti, expiresAt: claims.exp }, 'revoked');
     await this.audit.record({

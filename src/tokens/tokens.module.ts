@@ -2,10 +2,10 @@ import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AccessTokenClaimsReader } from './access-token-claims.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
 import { AccessTokenStore } from './access-token.store.js';
-import { AccessTokenVerifier } from './access-token.verifier.js';
 import { AuthorizationCodeStore } from './authorization-code.store.js';
 import { GrantRegistry } from './grant-registry.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
@@ -31,7 +31,7 @@ import { TokenController } from './token.controller.js';
   controllers: [TokenController, RevocationController, IntrospectionController],
   providers: [
     AccessTokenIssuer,
-    AccessTokenVerifier,
+    AccessTokenClaimsReader,
     AccessTokenStore,
     AccessTokenLiveness,
     AuthorizationCodeStore,
