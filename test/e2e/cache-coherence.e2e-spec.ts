@@ -14,10 +14,11 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 /*
- * Instances cache clients, users, revoked token ids and verified tokens. A change made
- * through one instance — or straight in the database — must be honoured by the other
- * within the stated bound: as soon as PostgreSQL's notification arrives (here: well under
- * the 3 s allowed), and with caches off while the notification channel is down.
+ * Instances cache clients, users and revoked token ids. A change made through one
+ * instance — or straight in the database — must be honoured by the other within the stated
+ * bound: as soon as PostgreSQL's notification arrives (here: well under the 3 s allowed), and
+ * with caches off while the notification channel is down. (Verified signatures are cached
+ * too, until the token's exp; nothing in the database can make a signature bad earlier.)
  */
 
 const ISSUER = 'https://auth.example.test';
