@@ -83,7 +83,7 @@ describe('Scope', () => {
     const scope = Scope.of(['openid', 'notes:read', 'email']);
     expect([...scope]).toEqual(['openid', 'notes:read', 'email']);
     expect(scope.toString()).toBe('openid notes:read email');
-    expect(`${scope}`).toBe('openid notes:read email');
+    expect(String(scope)).toBe('openid notes:read email');
     expect(JSON.stringify({ scope })).toBe('{"scope":"openid notes:read email"}');
     expect(Scope.EMPTY.toString()).toBe('');
   });
