@@ -23,7 +23,7 @@ export class AdminTokenGuard implements CanActivate {
       );
     }
     const client = await this.clients.findActive(principal.clientId);
-    if (!client?.scopes.includes('admin')) {
+    if (!client?.scopes.has('admin')) {
       throw OAuthError.bearer(
         'invalid_token',
         'the client of this token is disabled or no longer an administrator',

@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Scope } from '../common/scope.js';
 import { TimestampedEntity } from '../database/timestamped.entity.js';
 
 export type TokenEndpointAuthMethod =
@@ -71,7 +72,8 @@ export class Client extends TimestampedEntity {
     );
   }
 
-  get scopes(): string[] {
-    return this.scope ? this.scope.split(' ') : [];
+  /** `scope` as a Scope; the column stays the text it always was. */
+  get scopes(): Scope {
+    return Scope.stored(this.scope);
   }
 }

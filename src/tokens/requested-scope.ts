@@ -1,20 +1,19 @@
 import { OAuthError } from '../common/oauth-error.js';
-import { isSubset, parseScope } from '../common/scope.js';
+import { Scope } from '../common/scope.js';
 
 /**
  * The scope a grant may issue: the requested one when it is within `allowed`, or all of
  * `allowed` when none was requested (RFC 6749 §3.3).
  */
-export function grantedScope(requested: string | undefined, allowed: readonly string[]): string[] {
-  if (requested === undefined) return [...allowed];
-  const scopes = parseScope(requested);
-  if (!scopes) throw new OAuthError('invalid_scope', 'scope is malformed');
-  const outside = scopes.filter((scope) => !allowed.includes(scope));
-  if (!isSubset(scopes, allowed)) {
+export function grantedScope(requested: string | undefined, allowed: Scope): Scope {
+  if (requested === undefined) return allowed;
+  const scope = Scope.parse(requested);
+  if (!scope) throw new OAuthError('invalid_scope', 'scope is malformed');
+  if (!scope.isWithin(allowed)) {
     throw new OAuthError(
       'invalid_scope',
-      `scope not allowed for this client: ${outside.join(' ')}`,
+      `scope not allowed for this client: ${scope.without(allowed).toString()}`,
     );
   }
-  return scopes;
+  return scope;
 }

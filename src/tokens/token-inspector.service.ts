@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
+import { Scope } from '../common/scope.js';
 import { AppConfig } from '../config/app-config.js';
 import { AccessTokenClaimsReader } from './access-token-claims.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
@@ -73,7 +74,7 @@ export class TokenInspector {
     const { user } = parties;
     return {
       active: true,
-      scope: state.scopes.join(' '),
+      scope: Scope.of(state.scopes).toString(),
       client_id: state.clientId,
       sub: state.userId ?? state.clientId,
       ...(user ? { username: user.username } : {}),
@@ -89,7 +90,7 @@ export class TokenInspector {
     return (
       caller.clientId === tokenClientId ||
       audiences.includes(caller.clientId) ||
-      caller.scopes.includes('introspect')
+      caller.scopes.has('introspect')
     );
   }
 }

@@ -8,5 +8,5 @@ import { singleParameter } from './single-parameter.js';
  */
 export const checkScope: AuthorizeCheck = ({ query, client }) => {
   const requested = singleParameter(query, 'scope');
-  return { scopes: grantedScope(requested, client.scopes) };
+  return { scopes: grantedScope(requested, client.scopes).toArray() };
 };

@@ -20,7 +20,7 @@ export class ClientCredentialsGrant implements GrantHandler<ClientGrant> {
 
   validate(request: TokenRequest, client: Client): Promise<ClientGrant> {
     return Promise.resolve({
-      scopes: grantedScope(request.get('scope'), client.scopes),
+      scopes: grantedScope(request.get('scope'), client.scopes).toArray(),
       ip: request.ip,
     });
   }

@@ -66,7 +66,7 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     if (duration !== undefined && !/^[1-9]\d{0,5}$/.test(duration)) {
       throw OAuthError.invalidRequest('duration_seconds must be a positive integer');
     }
-    const scopes = grantedScope(request.get('scope'), client.scopes);
+    const scopes = grantedScope(request.get('scope'), client.scopes).toArray();
     try {
       const { client: issuer, claims } = await this.assertions.verify(
         assertion,

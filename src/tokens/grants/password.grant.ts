@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
+import { Scope } from '../../common/scope.js';
 import {
   BadCredentialsError,
   PasswordAuthenticator,
@@ -53,11 +54,10 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
       throw error;
     }
 
-    const userScopes = user.scope === null ? undefined : user.scope.split(' ').filter(Boolean);
-    const allowed = userScopes
-      ? client.scopes.filter((scope) => userScopes.includes(scope))
-      : client.scopes;
-    return { user, scopes: grantedScope(requestedScope, allowed), ip: request.ip };
+    // A user's scope limits the client's; null is no limit.
+    const allowed =
+      user.scope === null ? client.scopes : client.scopes.intersect(Scope.stored(user.scope));
+    return { user, scopes: grantedScope(requestedScope, allowed).toArray(), ip: request.ip };
   }
 
   async issue(grant: PasswordGrantRequest, client: Client): Promise<TokenResponse> {

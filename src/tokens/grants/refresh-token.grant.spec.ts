@@ -1,5 +1,5 @@
 import type { AuditRecord, AuditService } from '../../audit/audit.service.js';
-import type { Client } from '../../clients/client.entity.js';
+import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import type { AccessTokenId } from '../access-token.issuer.js';
 import type { Consumption, RefreshTokenStore } from '../refresh-token.store.js';
@@ -10,7 +10,7 @@ import type { TokenRevocation } from '../token-revocation.service.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
 
 // The grant's part: reading the request, and answering each of the store's outcomes.
-const client = { clientId: 'app', scopes: ['read', 'write'] } as Client;
+const client = Object.assign(new Client(), { clientId: 'app', scope: 'read write' });
 const ID: AccessTokenId = { jti: 'jti-1', iat: 1000, exp: 1900 };
 
 function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {

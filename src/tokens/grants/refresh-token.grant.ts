@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
-import { parseScope } from '../../common/scope.js';
+import { Scope } from '../../common/scope.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { RefreshTokenStore } from '../refresh-token.store.js';
 import { TokenRevocation } from '../token-revocation.service.js';
@@ -40,7 +40,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
   validate(request: TokenRequest): Promise<RefreshRequest> {
     const refreshToken = request.require('refresh_token');
     const scope = request.get('scope');
-    const requested = scope === undefined ? undefined : parseScope(scope);
+    const requested = scope === undefined ? undefined : Scope.parse(scope)?.toArray();
     if (scope !== undefined && requested === undefined)
       throw new OAuthError('invalid_scope', 'scope is malformed');
     if (refreshToken.length > 512) throw INVALID();
@@ -53,7 +53,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
       token: request.refreshToken,
       clientId: client.clientId,
       requested: request.requested,
-      clientScopes: client.scopes,
+      clientScopes: client.scopes.toArray(),
       access: { jti: access.jti, expiresAt: access.exp, ip: request.ip },
     });
     switch (consumption.outcome) {
@@ -80,7 +80,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
       case 'scope_not_granted':
         throw new OAuthError(
           'invalid_scope',
-          `scope not allowed for this client: ${consumption.outside.join(' ')}`,
+          `scope not allowed for this client: ${Scope.of(consumption.outside).toString()}`,
         );
       case 'invalid':
         throw INVALID();
