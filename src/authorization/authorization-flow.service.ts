@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
+import { Scope } from '../common/scope.js';
 import { AppConfig } from '../config/app-config.js';
 import type { AuthorizationRequest } from './authorization-request.entity.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
@@ -39,7 +40,7 @@ export class AuthorizationFlow {
   /** Where the browser goes next. */
   async next(pending: Pending, user: SignedInUser | undefined, ip: string): Promise<string> {
     if (!user) return `/login?request=${encodeURIComponent(pending.request.id)}`;
-    if (await this.consents.covers(user.userId, pending.client.clientId, this.scopes(pending))) {
+    if (await this.consents.covers(user.userId, pending.client.clientId, this.scope(pending))) {
       return this.complete(pending, user, ip);
     }
     return `/consent?request=${encodeURIComponent(pending.request.id)}`;
@@ -47,7 +48,7 @@ export class AuthorizationFlow {
 
   /** The user allowed: remember it, and answer the client. */
   async allow(pending: Pending, user: SignedInUser, ip: string): Promise<string> {
-    await this.consents.grant(user.userId, pending.client.clientId, this.scopes(pending));
+    await this.consents.grant(user.userId, pending.client.clientId, this.scope(pending));
     await this.audit.record({
       type: 'consent.granted',
       clientId: pending.client.clientId,
@@ -86,14 +87,14 @@ export class AuthorizationFlow {
       request,
       client,
       user,
-      scopes: this.scopes(pending),
+      scopes: this.scope(pending).toArray(),
       ip,
     });
     return this.location(request, answer);
   }
 
-  private scopes({ request }: Pending): string[] {
-    return request.scope ? request.scope.split(' ') : [];
+  private scope({ request }: Pending): Scope {
+    return Scope.stored(request.scope);
   }
 
   /** The redirect URI with the answer in its query or fragment, plus state and iss. */

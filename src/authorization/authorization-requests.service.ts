@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
+import { Scope } from '../common/scope.js';
 import { digestsEqual, randomToken, sha256 } from '../common/secrets.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
 import { checkClient, checkRedirectUri, runAuthorizeChecks } from './checks/index.js';
@@ -73,7 +74,7 @@ export class AuthorizationRequestsService {
       responseType: checked.responseType.responseType,
       redirectUri: parsed.redirectUri,
       redirectUriGiven: parsed.redirectUriGiven,
-      scope: checked.scopes.join(' '),
+      scope: Scope.of(checked.scopes).toString(),
       state: checked.state ?? null,
       nonce: checked.nonce ?? null,
       codeChallenge: checked.pkce?.codeChallenge ?? null,

@@ -2,6 +2,7 @@ import { Controller, Get, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { asOAuthError } from '../common/error-response.js';
+import { Scope } from '../common/scope.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { checkPromptNone, promptsLogin } from './checks/index.js';
@@ -43,11 +44,7 @@ export class AuthorizeController {
       const validated = this.requests.validate(parsed, query);
       const user = promptsLogin(parsed.prompt) ? undefined : await this.sessions.current(request);
       await checkPromptNone(parsed.prompt, user, ({ userId }) =>
-        this.consents.covers(
-          userId,
-          parsed.client.clientId,
-          validated.scope.split(' ').filter(Boolean),
-        ),
+        this.consents.covers(userId, parsed.client.clientId, Scope.stored(validated.scope)),
       );
       // Stored only once nothing can refuse it any more.
       await this.requests.store(validated, this.csrf.browserSecret(request, reply));

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Scope } from '../common/scope.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
 import { CsrfGuard } from './csrf.guard.js';
@@ -53,7 +54,7 @@ export class ConsentController {
         requestId: pending.request.id,
         clientName: pending.client.clientName,
         username: user.username,
-        scopes: pending.request.scope.split(' ').filter(Boolean).map(describeScope),
+        scopes: Scope.stored(pending.request.scope).toArray().map(describeScope),
       }),
     );
   }

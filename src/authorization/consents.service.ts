@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { isSubset } from '../common/scope.js';
+import { Scope } from '../common/scope.js';
 
 export interface ConsentView {
   clientId: string;
@@ -15,22 +15,22 @@ export interface ConsentView {
 export class ConsentsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async covers(userId: string, clientId: string, scopes: string[]): Promise<boolean> {
+  async covers(userId: string, clientId: string, scope: Scope): Promise<boolean> {
     const [row] = await this.dataSource.query<{ scope: string }[]>(
       'SELECT scope FROM consents WHERE user_id = $1 AND client_id = $2',
       [userId, clientId],
     );
-    return row !== undefined && isSubset(scopes, row.scope ? row.scope.split(' ') : []);
+    return row !== undefined && scope.isWithin(Scope.stored(row.scope));
   }
 
-  /** Adds these scopes to what the user granted the client. */
-  async grant(userId: string, clientId: string, scopes: string[]): Promise<void> {
+  /** Adds this scope to what the user granted the client. */
+  async grant(userId: string, clientId: string, scope: Scope): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO consents (user_id, client_id, scope) VALUES ($1, $2, $3)
        ON CONFLICT (user_id, client_id) DO UPDATE SET updated_at = now(), scope = (
          SELECT coalesce(string_agg(DISTINCT s, ' ' ORDER BY s), '')
            FROM unnest(string_to_array(consents.scope, ' ') || string_to_array($3, ' ')) AS s WHERE s <> '')`,
-      [userId, clientId, scopes.join(' ')],
+      [userId, clientId, scope.toString()],
     );
   }
 
