@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Scope } from '../common/scope.js';
 import { randomToken } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { JwtSigner } from '../keys/jwt-signer.service.js';
@@ -15,7 +16,7 @@ export interface AccessTokenRequest {
   /** The resource owner; the client itself for client_credentials. */
   subject: string;
   clientId: string;
-  scopes: string[];
+  scope: Scope;
   /** Further claims, such as `username` or `session_name`. */
   claims?: Record<string, unknown>;
 }
@@ -43,7 +44,7 @@ export class AccessTokenIssuer {
       exp: id.exp,
       jti: id.jti,
       client_id: request.clientId,
-      scope: request.scopes.join(' '),
+      scope: request.scope.toString(),
     };
     // Further claims never replace the registered ones above.
     if (request.claims) {

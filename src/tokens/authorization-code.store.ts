@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { Scope } from '../common/scope.js';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 
@@ -72,7 +73,7 @@ export class AuthorizationCodeStore {
         grant.userId,
         grant.redirectUri,
         grant.redirectUriGiven,
-        grant.scopes.join(' '),
+        Scope.of(grant.scopes).toString(),
         grant.nonce,
         grant.codeChallenge,
         grant.codeChallengeMethod,
@@ -104,7 +105,7 @@ export class AuthorizationCodeStore {
           userId: row.user_id,
           redirectUri: row.redirect_uri,
           redirectUriGiven: row.redirect_uri_given,
-          scopes: row.scope ? row.scope.split(' ') : [],
+          scopes: Scope.stored(row.scope).toArray(),
           nonce: row.nonce,
           codeChallenge: row.code_challenge,
           codeChallengeMethod: row.code_challenge_method,

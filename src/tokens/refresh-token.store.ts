@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { Scope } from '../common/scope.js';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
@@ -196,8 +197,6 @@ interface Verdict {
   username: string | null;
 }
 
-const scopesOf = (scope: string | null): string[] => (scope ? scope.split(' ') : []);
-
 /**
  * Refresh tokens: opaque 256-bit values stored as SHA-256 digests, grouped in families (one
  * per original grant). Every use rotates the token; a consumed token presented again is reuse
@@ -255,7 +254,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       [
         grant.clientId,
         grant.userId,
-        grant.scopes.join(' '),
+        Scope.of(grant.scopes).toString(),
         this.config.refreshTokenAbsoluteTtl,
         sha256(token),
         this.config.refreshTokenTtl,
@@ -278,8 +277,8 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       digest: sha256(request.token),
       clientId: request.clientId,
       successorDigest: sha256(successor),
-      requested: request.requested?.join(' ') ?? null,
-      clientScopes: request.clientScopes.join(' '),
+      requested: request.requested === undefined ? null : Scope.of(request.requested).toString(),
+      clientScopes: Scope.of(request.clientScopes).toString(),
       jti: request.access.jti,
       accessExpiresAt: request.access.expiresAt,
       ip: request.access.ip ?? null,
@@ -293,9 +292,9 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
             familyId: row.family_id!,
             clientId: request.clientId,
             userId: row.user_id,
-            scopes: scopesOf(row.scope),
+            scopes: Scope.stored(row.scope).toArray(),
           },
-          scopes: scopesOf(row.granted_scope),
+          scopes: Scope.stored(row.granted_scope).toArray(),
           username: row.username,
         };
       case 'reused':
@@ -374,7 +373,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       familyId: row.family_id,
       clientId: row.client_id,
       userId: row.user_id,
-      scopes: scopesOf(row.scope),
+      scopes: Scope.stored(row.scope).toArray(),
       issuedAt: row.created_at,
       expiresAt: row.expires_at,
       active: row.active,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
+import { Scope } from '../common/scope.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenIssuer, type AccessTokenId } from './access-token.issuer.js';
 import { AccessTokenStore } from './access-token.store.js';
@@ -54,7 +55,8 @@ export class TokenMinter {
   async mint(request: MintRequest): Promise<Minted> {
     const { client, user } = request;
     const id = this.accessTokens.newId(request.ttl);
-    const details = { grant_type: request.grantType, scope: request.scopes.join(' '), jti: id.jti };
+    const scope = Scope.of(request.scopes).toString();
+    const details = { grant_type: request.grantType, scope, jti: id.jti };
     let refresh: { token: string; familyId: string } | undefined;
     if (request.refresh) {
       refresh = await this.refreshTokens.start(
@@ -86,18 +88,19 @@ export class TokenMinter {
     id: AccessTokenId,
     refresh?: { token: string; familyId: string },
   ): Promise<Minted> {
-    const { client, user, scopes } = request;
+    const { client, user } = request;
+    const scope = Scope.of(request.scopes);
     const [access, idToken] = await Promise.all([
       this.accessTokens.sign(
         {
           subject: user?.id ?? client.clientId,
           clientId: client.clientId,
-          scopes,
+          scope,
           claims: user ? { ...request.claims, username: user.username } : request.claims,
         },
         id,
       ),
-      request.idToken && user && scopes.includes('openid')
+      request.idToken && user && scope.has('openid')
         ? this.idTokens.issue({ userId: user.id, clientId: client.clientId, ...request.idToken })
         : undefined,
     ]);
@@ -105,7 +108,7 @@ export class TokenMinter {
       access_token: access,
       token_type: 'Bearer',
       expires_in: id.exp - id.iat,
-      scope: scopes.join(' '),
+      scope: scope.toString(),
     };
     if (refresh) response.refresh_token = refresh.token;
     if (idToken) response.id_token = idToken;
