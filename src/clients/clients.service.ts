@@ -6,7 +6,7 @@ import { OAuthError } from '../common/oauth-error.js';
 import type { Page } from '../common/pagination.query.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
-import { parseScope } from '../common/scope.js';
+import { Scope } from '../common/scope.js';
 import { randomToken, sha256 } from '../common/secrets.js';
 import { checkClientMetadata } from './client-metadata.rules.js';
 import { Client, JsonWebKeySet, TokenEndpointAuthMethod } from './client.entity.js';
@@ -32,10 +32,10 @@ function defaultResponseTypes(grantTypes: string[]): string[] {
 
 function normaliseScope(scope: string | undefined): string | undefined {
   if (scope === undefined) return undefined;
-  const tokens = parseScope(scope.trim().replace(/\s+/g, ' '));
-  if (!tokens)
+  const parsed = Scope.parse(scope.trim().replace(/\s+/g, ' '));
+  if (!parsed)
     throw new OAuthError('invalid_client_metadata', 'scope must be space-separated scope tokens');
-  return tokens.join(' ');
+  return parsed.toString();
 }
 
 /** Registration and administration of client applications. */
@@ -203,7 +203,6 @@ export class ClientsService {
   async upsertAdminClient(clientId: string, secret: string): Promise<void> {
     const method: TokenEndpointAuthMethod = 'client_secret_basic';
     const existing = await this.clients.findOneBy({ clientId });
-    const scopes = new Set([...(existing?.scopes ?? []), 'admin']);
     const grants = new Set([...(existing?.grantTypes ?? []), 'client_credentials']);
     await this.clients.upsert(
       {
@@ -212,7 +211,7 @@ export class ClientsService {
         redirectUris: existing?.redirectUris ?? [],
         grantTypes: [...grants],
         responseTypes: existing?.responseTypes ?? [],
-        scope: [...scopes].join(' '),
+        scope: (existing?.scopes ?? Scope.EMPTY).union(Scope.of(['admin'])).toString(),
         tokenEndpointAuthMethod: existing?.usesSecret ? existing.tokenEndpointAuthMethod : method,
         jwks: existing?.jwks ?? null,
         secretDigest: sha256(secret),

@@ -95,15 +95,3 @@ export class Scope implements Iterable<string> {
     return this.toString();
   }
 }
-
-/**
- * Splits a space-delimited scope string into its distinct tokens, in order. Returns
- * undefined when the string is not a well-formed scope.
- */
-export function parseScope(value: string): string[] | undefined {
-  return Scope.parse(value)?.toArray();
-}
-
-export function isSubset(requested: readonly string[], allowed: readonly string[]): boolean {
-  return Scope.of(requested).isWithin(Scope.of(allowed));
-}

@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
-import { parseScope } from '../common/scope.js';
+import { Scope } from '../common/scope.js';
 import type { Page } from '../common/pagination.query.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
@@ -18,9 +18,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A space-separated scope limit, normalised; null for none. */
 function normaliseScope(scope: string | null | undefined): string | null {
   if (scope === null || scope === undefined) return null;
-  const tokens = parseScope(scope.trim().replace(/\s+/g, ' '));
-  if (!tokens) throw OAuthError.invalidRequest('scope must be space-separated scope tokens');
-  return tokens.join(' ');
+  const parsed = Scope.parse(scope.trim().replace(/\s+/g, ' '));
+  if (!parsed) throw OAuthError.invalidRequest('scope must be space-separated scope tokens');
+  return parsed.toString();
 }
 
 function isUniqueViolation(error: unknown): boolean {
