@@ -70,6 +70,12 @@ export async function startServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  child.once('exit', (code, signal) => {
+    // A server that dies by itself mid-test leaves only ECONNREFUSED behind: say why it died.
+    if (code !== 0 && signal === null) {
+      console.error(`server on port ${port} exited with ${code}:\n${out.stderr.slice(-4000)}`);
+    }
+  });
   return {
     baseUrl,
     port,
