@@ -2,6 +2,7 @@ import type { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttle
 import { OAuthError } from '../common/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { PasswordAttemptRate } from './password-attempt-rate.js';
+import { refused } from '../../test/support/refused.js';
 
 // Imported once the spec runs: jest refuses @nestjs/throttler (CommonJS requiring the ESM
 // @nestjs/common) while it is still linking the spec's static imports.
@@ -18,17 +19,6 @@ afterAll(() => storages.forEach((storage) => storage.onApplicationShutdown()));
 function rateOf(ratePerMinute: number, storage: ThrottlerStorage = new Storage()) {
   if (storage instanceof Storage) storages.push(storage);
   return new Rate(storage, { loginThrottle: { ratePerMinute } } as AppConfig);
-}
-
-/** The OAuthError `call` rejects with. */
-async function refused(call: () => Promise<unknown>): Promise<OAuthError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof OAuthError) return error;
-    throw error;
-  }
-  throw new Error('not refused');
 }
 
 describe('PasswordAttemptRate', () => {

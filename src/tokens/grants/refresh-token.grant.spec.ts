@@ -1,6 +1,5 @@
 import type { AuditRecord, AuditService } from '../../audit/audit.service.js';
 import { Client } from '../../clients/client.entity.js';
-import { OAuthError } from '../../common/oauth-error.js';
 import type { AccessTokenId } from '../access-token.issuer.js';
 import type { Consumption, RefreshTokenStore } from '../refresh-token.store.js';
 import type { RevokedFamily } from '../refresh-token.store.js';
@@ -8,6 +7,7 @@ import type { TokenMinter } from '../token-minter.service.js';
 import { TokenRequest } from '../token-request.js';
 import type { TokenRevocation } from '../token-revocation.service.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
+import { refused } from '../../../test/support/refused.js';
 
 // The grant's part: reading the request, and answering each of the store's outcomes.
 const client = Object.assign(new Client(), { clientId: 'app', scope: 'read write' });
@@ -40,17 +40,6 @@ function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {
 
 const request = (params: Record<string, string>) =>
   new TokenRequest({ grant_type: 'refresh_token', ...params }, '127.0.0.1');
-
-/** The OAuthError `call` throws or rejects with. */
-async function refused(call: () => Promise<unknown>): Promise<OAuthError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof OAuthError) return error;
-    throw error;
-  }
-  throw new Error('not refused');
-}
 
 describe('RefreshTokenGrant', () => {
   it('reads the token and the scope, refusing a malformed scope or an oversized token', async () => {
