@@ -6,7 +6,8 @@ import { NotesController } from './notes.controller.js';
 
 /**
  * A sibling service protected by Portcullis tokens. Configuration comes from the environment:
- * ISSUER (required), AUDIENCE (default: the issuer), and for revocation-aware mode
+ * ISSUER (required), AUDIENCE (default: the issuer), RESOURCE (its resource identifier for
+ * RFC 9728 metadata; default http://HOST:PORT), and for revocation-aware mode
  * INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET.
  */
 @Module({
@@ -19,11 +20,19 @@ import { NotesController } from './notes.controller.js';
         const issuer = config.getOrThrow<string>('ISSUER');
         const clientId = config.get<string>('INTROSPECTION_CLIENT_ID');
         const clientSecret = config.get<string>('INTROSPECTION_CLIENT_SECRET');
+        const host = config.get<string>('HOST') ?? '127.0.0.1';
+        const port = config.get<string>('PORT') ?? '4000';
         return {
           issuer,
           audience: config.get<string>('AUDIENCE') ?? issuer,
           introspection:
             clientId && clientSecret ? { clientId, clientSecret, cacheSeconds: 2 } : undefined,
+          // Clients that know only this API's URL find Portcullis from here (RFC 9728).
+          resourceMetadata: {
+            resource: config.get<string>('RESOURCE') ?? `http://${host}:${port}`,
+            resourceName: 'Notes',
+            scopesSupported: ['notes:read', 'notes:write'],
+          },
         };
       },
     }),

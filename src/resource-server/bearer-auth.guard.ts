@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { BearerError } from './bearer-error.js';
+import { protectedResourceMetadataUrl } from './protected-resource-metadata.js';
 import { IntrospectionUnavailableError, TokenIntrospector } from './token-introspector.js';
 import type { Principal } from './principal.js';
 import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
@@ -35,7 +36,16 @@ export class BearerAuthGuard implements CanActivate {
     private readonly introspector: TokenIntrospector,
     private readonly verifier: AccessTokenVerifier,
     private readonly verified: VerifiedTokens,
-  ) {}
+  ) {
+    const metadata = options.resourceMetadata;
+    this.resourceMetadataUrl = metadata && protectedResourceMetadataUrl(metadata.resource);
+  }
+
+  /**
+   * RFC 9728 §5.1, which allows it on any challenge: named on 403 insufficient_scope too, where
+   * the metadata's scopes_supported tells the client what it may ask for.
+   */
+  private readonly resourceMetadataUrl?: string;
 
   /** What each route asks for, read from its decorators once. */
   private readonly routes = new WeakMap<object, RouteRequirements>();
@@ -91,7 +101,10 @@ export class BearerAuthGuard implements CanActivate {
       return true;
     } catch (error) {
       if (error instanceof BearerError) {
-        const challenge = error.challenge(this.options.realm ?? 'portcullis');
+        const challenge = error.challenge(
+          this.options.realm ?? 'portcullis',
+          this.resourceMetadataUrl,
+        );
         if (challenge) {
           const reply = context.switchToHttp().getResponse<ReplyLike>();
           if (reply.header) reply.header('WWW-Authenticate', challenge);

@@ -15,6 +15,15 @@ describe('BearerError.challenge', () => {
     );
   });
 
+  it('names the RFC 9728 metadata URL when given one', () => {
+    const error = new BearerError('invalid_token', 'a bearer access token is required', 401);
+    expect(
+      error.challenge('notes', 'https://api.example.com/.well-known/oauth-protected-resource'),
+    ).toBe(
+      'Bearer realm="notes", error="invalid_token", error_description="a bearer access token is required", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
+    );
+  });
+
   it('has no challenge for 503', () => {
     expect(new BearerError('temporarily_unavailable', 'later', 503).challenge('x')).toBeUndefined();
   });

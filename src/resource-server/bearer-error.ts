@@ -13,18 +13,28 @@ export class BearerError extends HttpException {
   }
 
   /** The WWW-Authenticate header value for this error (none for 503). */
-  challenge(realm: string): string | undefined {
+  challenge(realm: string, resourceMetadata?: string): string | undefined {
     if (this.error === 'temporarily_unavailable') return undefined;
-    return bearerChallenge(realm, this.error, this.description, this.requiredScope);
+    return bearerChallenge(
+      realm,
+      this.error,
+      this.description,
+      this.requiredScope,
+      resourceMetadata,
+    );
   }
 }
 
-/** RFC 6750 §3: the `WWW-Authenticate: Bearer …` value for a refused token. */
+/**
+ * RFC 6750 §3: the `WWW-Authenticate: Bearer …` value for a refused token, with RFC 9728
+ * §5.1's `resource_metadata` URL when the service publishes one.
+ */
 export function bearerChallenge(
   realm: string,
   error: string,
   description: string,
   requiredScope?: string,
+  resourceMetadata?: string,
 ): string {
   // Values are limited to %x20-21 / %x23-5B / %x5D-7E (no quote, backslash or non-ASCII,
   // which Node would also refuse in a header).
@@ -35,5 +45,6 @@ export function bearerChallenge(
     `error_description=${quote(description)}`,
   ];
   if (requiredScope) parts.push(`scope=${quote(requiredScope)}`);
+  if (resourceMetadata) parts.push(`resource_metadata=${quote(resourceMetadata)}`);
   return `Bearer ${parts.join(', ')}`;
 }

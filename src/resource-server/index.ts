@@ -1,12 +1,17 @@
 export { AccessTokenVerifier } from './access-token-verifier.js';
 export { BearerAuthGuard } from './bearer-auth.guard.js';
 export { bearerChallenge, BearerError } from './bearer-error.js';
+export {
+  protectedResourceMetadataUrl,
+  type ProtectedResourceMetadata,
+} from './protected-resource-metadata.js';
 export { Principal } from './principal.decorator.js';
 export type { Principal as AccessTokenPrincipal } from './principal.js';
 export { ResourceServerModule } from './resource-server.module.js';
 export type {
   IntrospectionOptions,
   JsonWebKeySetDocument,
+  ProtectedResourceMetadataOptions,
   ResourceServerAsyncOptions,
   ResourceServerOptions,
 } from './resource-server.options.js';

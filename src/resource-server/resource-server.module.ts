@@ -3,6 +3,7 @@ import { AccessTokenVerifier } from './access-token-verifier.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
 import { IssuerKeys } from './issuer-keys.js';
 import { IssuerMetadata } from './issuer-metadata.js';
+import { ProtectedResourceMetadataRoute } from './protected-resource-metadata.route.js';
 import { TokenIntrospector } from './token-introspector.js';
 import {
   RESOURCE_SERVER_OPTIONS,
@@ -20,6 +21,9 @@ const PROVIDERS: Provider[] = [
   BearerAuthGuard,
 ];
 
+/** Serves RFC 9728 metadata when configured; nothing else uses it. */
+const ROUTES: Provider[] = [ProtectedResourceMetadataRoute];
+
 /**
  * Protects routes with Portcullis access tokens. It speaks only HTTP and JWKS, so any
  * Nest app can import it; it must not import anything from the rest of the server.
@@ -30,7 +34,7 @@ export class ResourceServerModule {
     return {
       module: ResourceServerModule,
       global: true,
-      providers: [{ provide: RESOURCE_SERVER_OPTIONS, useValue: options }, ...PROVIDERS],
+      providers: [{ provide: RESOURCE_SERVER_OPTIONS, useValue: options }, ...PROVIDERS, ...ROUTES],
       exports: [RESOURCE_SERVER_OPTIONS, ...PROVIDERS],
     };
   }
@@ -47,6 +51,7 @@ export class ResourceServerModule {
           inject: (options.inject ?? []) as never[],
         },
         ...PROVIDERS,
+        ...ROUTES,
       ],
       exports: [RESOURCE_SERVER_OPTIONS, ...PROVIDERS],
     };

@@ -15,6 +15,21 @@ export interface IntrospectionOptions {
   cacheSeconds?: number;
 }
 
+/** RFC 9728 protected resource metadata for the service the guard protects. */
+export interface ProtectedResourceMetadataOptions {
+  /**
+   * This service's resource identifier (RFC 9728 §1.2): an absolute https URL (http for local
+   * development), no fragment. The metadata is served at the URL §3.1 derives from it.
+   */
+  resource: string;
+  /** `scopes_supported`: the scopes this service's routes ask for. */
+  scopesSupported?: string[];
+  /** `resource_name`: a human-readable name for the service. */
+  resourceName?: string;
+  /** `resource_documentation`: a URL of documentation for developers. */
+  resourceDocumentation?: string;
+}
+
 export interface ResourceServerOptions {
   /** The authorization server's issuer identifier; tokens must carry it as `iss`. */
   issuer: string;
@@ -38,6 +53,11 @@ export interface ResourceServerOptions {
   realm?: string;
   /** Revocation-aware mode: also ask the issuer whether each token is still active. */
   introspection?: IntrospectionOptions;
+  /**
+   * Serve RFC 9728 metadata at `/.well-known/oauth-protected-resource[/<path>]` and name it
+   * in every challenge the guard sends (`resource_metadata="…"`, §5.1).
+   */
+  resourceMetadata?: ProtectedResourceMetadataOptions;
 }
 
 export interface ResourceServerAsyncOptions {

@@ -1,0 +1,55 @@
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from './protected-resource-metadata.js';
+
+describe('protectedResourceMetadataUrl (RFC 9728 §3.1)', () => {
+  it.each([
+    ['https://api.example.com', 'https://api.example.com/.well-known/oauth-protected-resource'],
+    ['https://api.example.com/', 'https://api.example.com/.well-known/oauth-protected-resource'],
+    [
+      'https://api.example.com/notes',
+      'https://api.example.com/.well-known/oauth-protected-resource/notes',
+    ],
+    [
+      'http://127.0.0.1:4000/v1/notes',
+      'http://127.0.0.1:4000/.well-known/oauth-protected-resource/v1/notes',
+    ],
+  ])('%s → %s', (resource, url) => {
+    expect(protectedResourceMetadataUrl(resource)).toBe(url);
+  });
+
+  it.each(['notes', '/notes', 'ftp://api.example.com', 'https://api.example.com/#x'])(
+    'refuses %s as a resource identifier',
+    (resource) => {
+      expect(() => protectedResourceMetadataUrl(resource)).toThrow(/resourceMetadata.resource/);
+    },
+  );
+});
+
+describe('protectedResourceMetadata', () => {
+  it('names the issuer as the authorization server and the header as the bearer method', () => {
+    expect(
+      protectedResourceMetadata('https://as.example.com', { resource: 'https://api.example.com' }),
+    ).toEqual({
+      resource: 'https://api.example.com',
+      authorization_servers: ['https://as.example.com'],
+      bearer_methods_supported: ['header'],
+    });
+  });
+
+  it('adds the optional members that are configured', () => {
+    expect(
+      protectedResourceMetadata('https://as.example.com', {
+        resource: 'https://api.example.com',
+        scopesSupported: ['notes:read'],
+        resourceName: 'Notes',
+        resourceDocumentation: 'https://docs.example.com',
+      }),
+    ).toMatchObject({
+      scopes_supported: ['notes:read'],
+      resource_name: 'Notes',
+      resource_documentation: 'https://docs.example.com',
+    });
+  });
+});
