@@ -14,7 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { ResourceServerModule } from './resource-server/index.js';
+import { ResourceServerModule } from '@portcullis/nest-resource-server';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UpstreamModule } from './upstream/upstream.module.js';
 import { UsersModule } from './users/users.module.js';

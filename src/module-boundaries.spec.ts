@@ -3,6 +3,11 @@ import path from 'node:path';
 
 // The module rules of docs/ARCHITECTURE.md, checked on the source so that they stay true.
 const SRC = path.resolve('src');
+/** The guard, a package of its own that src/ uses as an installed dependency. */
+const GUARD = {
+  name: '@portcullis/nest-resource-server',
+  dir: path.resolve('packages/nest-resource-server'),
+};
 const FEATURES = [
   'admin',
   'audit',
@@ -32,12 +37,22 @@ interface Import {
   names: string[];
 }
 
-function sourceFiles(dir: string): string[] {
+function sourceFiles(dir: string, root = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return entry.name.endsWith('.ts') ? [path.relative(SRC, full)] : [];
+    if (entry.isDirectory()) return sourceFiles(full, root);
+    return entry.name.endsWith('.ts') ? [path.relative(root, full)] : [];
   });
+}
+
+/** Every `from '…'` or `import '…'` specifier of a file, with the names it imports. */
+function specifiersOf(file: string): { specifier: string; names: string[] }[] {
+  const text = readFileSync(file, 'utf8');
+  const pattern = /\bimport\s+(?:type\s+)?(?:\{([^}]*)\}\s+from\s+)?'([^']+)'|\bfrom\s+'([^']+)'/g;
+  return [...text.matchAll(pattern)].map((match) => ({
+    specifier: match[2] ?? match[3],
+    names: namesOf(match[1] ?? ''),
+  }));
 }
 
 /** Every relative import of a file under src/, as paths relative to src/ (`.ts`). */
@@ -101,7 +116,7 @@ describe('module boundaries', () => {
   it('finds the modules it checks, and the imports between them', () => {
     expect(files.length).toBeGreaterThan(100);
     expect(imports.length).toBeGreaterThan(50);
-    for (const name of [...FEATURES, ...INFRASTRUCTURE, 'resource-server'])
+    for (const name of [...FEATURES, ...INFRASTRUCTURE])
       expect([name, files.some((file) => moduleOf(file) === name)]).toEqual([name, true]);
   });
 
@@ -116,14 +131,68 @@ describe('module boundaries', () => {
     expect(show(reachIns)).toEqual([]);
   });
 
-  it('keeps infrastructure free of feature modules, and the guard library free of src/', () => {
+  it('keeps infrastructure free of feature modules', () => {
     const upward = imports.filter(
       (edge) =>
         INFRASTRUCTURE.includes(moduleOf(edge.from)) && FEATURES.includes(moduleOf(edge.to)),
     );
     expect(show(upward)).toEqual([]);
-    const fromLibrary = imports.filter((edge) => moduleOf(edge.from) === 'resource-server');
-    expect(show(fromLibrary)).toEqual([]);
+  });
+
+  it('keeps the guard package free of src/ and the root: its own files and its declared dependencies', () => {
+    const manifest = JSON.parse(readFileSync(path.join(GUARD.dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
+    const declared = [
+      ...Object.keys(manifest.dependencies ?? {}),
+      ...Object.keys(manifest.peerDependencies ?? {}),
+    ];
+    const guardSource = path.join(GUARD.dir, 'src');
+    const guardFiles = sourceFiles(guardSource, guardSource).filter((f) => !f.endsWith('.spec.ts'));
+    expect(guardFiles.length).toBeGreaterThan(10);
+    const outside = guardFiles.flatMap((file) =>
+      specifiersOf(path.join(guardSource, file))
+        .map(({ specifier }) => specifier)
+        .filter((specifier) =>
+          specifier.startsWith('.')
+            ? path
+                .relative(guardSource, path.join(guardSource, path.dirname(file), specifier))
+                .startsWith('..')
+            : !specifier.startsWith('node:') &&
+              !declared.some((name) => specifier === name || specifier.startsWith(`${name}/`)),
+        )
+        .map((specifier) => `${file} -> ${specifier}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it('lets src/ use of the guard package only what its entry point exports', () => {
+    const entry = readFileSync(path.join(GUARD.dir, 'src/index.ts'), 'utf8');
+    const exported = new Set(
+      [...entry.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s+from/g)].flatMap((match) =>
+        match[1].split(',').map((spec) => {
+          const parts = spec
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/);
+          return parts[parts.length - 1];
+        }),
+      ),
+    );
+    // By name or by any path into the package (`../packages/nest-resource-server/…`).
+    const uses = files.flatMap((file) =>
+      specifiersOf(path.join(SRC, file))
+        .filter(({ specifier }) => specifier.includes('nest-resource-server'))
+        .map((use) => ({ file, ...use })),
+    );
+    expect(uses.length).toBeGreaterThan(5);
+    const beyond = uses.filter(
+      (use) => use.specifier !== GUARD.name || use.names.some((name) => !exported.has(name)),
+    );
+    expect(
+      beyond.map((use) => `${use.file} -> ${use.specifier} { ${use.names.join(', ')} }`),
+    ).toEqual([]);
   });
 
   it('has no import cycle between feature modules', () => {

@@ -5,7 +5,7 @@ import {
   Public,
   Scopes,
   type AccessTokenPrincipal,
-} from 'portcullis/resource-server';
+} from '@portcullis/nest-resource-server';
 
 /** A tiny notes API: every route is guarded (globally) unless marked @Public(). */
 @Controller()

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { BearerAuthGuard, ResourceServerModule } from 'portcullis/resource-server';
+import { BearerAuthGuard, ResourceServerModule } from '@portcullis/nest-resource-server';
 import { NotesController } from './notes.controller.js';
 
 /**

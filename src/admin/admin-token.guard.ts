@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service.js';
 import { OAuthError } from '../common/oauth-error.js';
-import type { AccessTokenPrincipal } from '../resource-server/index.js';
+import type { AccessTokenPrincipal } from '@portcullis/nest-resource-server';
 
 /**
  * What the admin API asks of a token beyond its signature and scope, and beyond being live

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { AuditService } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
-import { Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { Principal, type AccessTokenPrincipal } from '@portcullis/nest-resource-server';
 import { TokenRevocation } from '../tokens/token-revocation.service.js';
 import { ConsentsService } from './consents.service.js';
 

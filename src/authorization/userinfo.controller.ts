@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { OAuthError } from '../common/oauth-error.js';
-import { Principal, type AccessTokenPrincipal } from '../resource-server/index.js';
+import { Principal, type AccessTokenPrincipal } from '@portcullis/nest-resource-server';
 import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
 import { UsersService } from '../users/users.service.js';
 

@@ -1,5 +1,5 @@
 import { BadRequestException, HttpException, PayloadTooLargeException } from '@nestjs/common';
-import { BearerError } from '../resource-server/bearer-error.js';
+import { BearerError } from '@portcullis/nest-resource-server';
 import { asOAuthError, toErrorResponse } from './error-response.js';
 import { OAuthError } from './oauth-error.js';
 

@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { isDatabaseUnavailable } from './database-unavailable.js';
-import { BearerError } from '../resource-server/bearer-error.js';
+import { BearerError } from '@portcullis/nest-resource-server';
 import { errorCodeForStatus, OAuthError, REALM } from './oauth-error.js';
 
 export interface ErrorResponse {

@@ -1,4 +1,4 @@
-import { bearerChallenge } from '../resource-server/bearer-error.js';
+import { bearerChallenge } from '@portcullis/nest-resource-server';
 
 /** The realm of every challenge Portcullis sends for its own APIs. */
 export const REALM = 'portcullis';

@@ -1,11 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { Test } from '@nestjs/testing';
+import {
+  AccessTokenVerifier,
+  ResourceServerModule,
+  VerifiedTokens,
+  type ResourceServerOptions,
+} from '@portcullis/nest-resource-server';
 import { exportJWK, SignJWT, type JWTPayload } from 'jose';
 import { OAuthError } from '../common/oauth-error.js';
-import { AccessTokenVerifier } from '../resource-server/access-token-verifier.js';
-import { IssuerKeys } from '../resource-server/issuer-keys.js';
-import { IssuerMetadata } from '../resource-server/issuer-metadata.js';
-import type { ResourceServerOptions } from '../resource-server/resource-server.options.js';
-import { VerifiedTokens } from '../resource-server/verified-tokens.js';
 import { AccessTokenClaimsReader } from './access-token-claims.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -51,10 +53,11 @@ describe('AccessTokenClaimsReader', () => {
         return { keys: [jwk] };
       },
     };
-    verifier = new AccessTokenVerifier(
-      options,
-      new IssuerKeys(options, new IssuerMetadata(options)),
-    );
+    // The verifier as the package wires it; only its entry point's names are reachable.
+    const module = await Test.createTestingModule({
+      imports: [ResourceServerModule.forRoot(options)],
+    }).compile();
+    verifier = module.get(AccessTokenVerifier);
     verifications = 0;
     const verify = verifier.verify.bind(verifier);
     verifier.verify = (token) => {

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { AccessTokenVerifier, BearerError, VerifiedTokens } from '@portcullis/nest-resource-server';
 import type { JWTPayload } from 'jose';
 import { OAuthError } from '../common/oauth-error.js';
-import { AccessTokenVerifier } from '../resource-server/access-token-verifier.js';
-import { BearerError } from '../resource-server/bearer-error.js';
-import { VerifiedTokens } from '../resource-server/verified-tokens.js';
 
 /** The claims of an access token this server signed (RFC 9068), as introspection reads them. */
 export interface AccessTokenClaims extends JWTPayload {

@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
-import type { AccessTokenPrincipal } from '../resource-server/index.js';
+import type { AccessTokenPrincipal } from '@portcullis/nest-resource-server';
 import { AccessTokenLiveness } from './access-token-liveness.js';
 
 const REFUSALS = {

@@ -1,6 +1,6 @@
 import { applyDecorators, UseGuards, type CanActivate, type Type } from '@nestjs/common';
 import { ApiBearerAuth } from '@nestjs/swagger';
-import { BearerAuthGuard, Scopes } from '../resource-server/index.js';
+import { BearerAuthGuard, Scopes } from '@portcullis/nest-resource-server';
 import { LiveTokenGuard } from './live-token.guard.js';
 
 /**

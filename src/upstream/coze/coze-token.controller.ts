@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { RequiresLiveToken } from '../../tokens/requires-live-token.decorator.js';
-import { Principal, type AccessTokenPrincipal } from '../../resource-server/index.js';
+import { Principal, type AccessTokenPrincipal } from '@portcullis/nest-resource-server';
 import { tokenAnswer } from '../token-answer.js';
 import { TokenCache } from '../token-cache.service.js';
 import { UpstreamConnectionsService } from '../upstream-connections.service.js';

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../../audit/audit.service.js';
 import { OAuthError } from '../../common/oauth-error.js';
-import { Principal, type AccessTokenPrincipal } from '../../resource-server/index.js';
+import { Principal, type AccessTokenPrincipal } from '@portcullis/nest-resource-server';
 import { RequiresLiveToken } from '../../tokens/requires-live-token.decorator.js';
 import { tokenAnswer } from '../token-answer.js';
 import { TokenCache } from '../token-cache.service.js';
