@@ -3,7 +3,7 @@ import { freePort } from '../../src/common/ports.js';
 import type { Credentials } from '../support/http-client.js';
 import { HttpClient } from '../support/http-client.js';
 import { adminAuth, basic, registerClient, token, type Registered } from '../support/flows.js';
-import { SIBLING_MAIN, startServer, type ServerProcess } from '../support/server-process.js';
+import { startSibling, type ServerProcess } from '../support/server-process.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const insecure = { [oauth.allowInsecureRequests]: true };
@@ -29,12 +29,13 @@ describe('protected resource metadata (RFC 9728): from a bare 401 to a token', (
     });
     const port = await freePort();
     [sibling, pathSibling] = await Promise.all([
-      startServer({ ISSUER: t.baseUrl }, { main: SIBLING_MAIN, healthPath: '/public' }),
+      startSibling({ ISSUER: t.baseUrl }),
       // A resource identifier with a path: its metadata lives under the well-known segment.
-      startServer(
-        { ISSUER: t.baseUrl, PORT: String(port), RESOURCE: `http://127.0.0.1:${port}/notes` },
-        { main: SIBLING_MAIN, healthPath: '/public' },
-      ),
+      startSibling({
+        ISSUER: t.baseUrl,
+        PORT: String(port),
+        RESOURCE: `http://127.0.0.1:${port}/notes`,
+      }),
     ]);
     api = new HttpClient(sibling.baseUrl);
   }, 60_000);

@@ -12,7 +12,7 @@ import {
 } from '../support/flows.js';
 import { pollUntil } from '../support/poll.js';
 import { activeSigningKey } from '../support/server-keys.js';
-import { SIBLING_MAIN, startServer, type ServerProcess } from '../support/server-process.js';
+import { startSibling, type ServerProcess } from '../support/server-process.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -68,15 +68,12 @@ describe('a sibling service guarded by the resource-server library', () => {
     await createUser(t, admin, { username: 'ivy', password: 'correct horse battery staple' });
     // The sibling finds the JWKS through the issuer's metadata (discovery).
     [sibling, revocationAware] = await Promise.all([
-      startServer({ ISSUER: t.baseUrl }, { main: SIBLING_MAIN, healthPath: '/public' }),
-      startServer(
-        {
-          ISSUER: t.baseUrl,
-          INTROSPECTION_CLIENT_ID: introspector.client_id,
-          INTROSPECTION_CLIENT_SECRET: introspector.client_secret!,
-        },
-        { main: SIBLING_MAIN, healthPath: '/public' },
-      ),
+      startSibling({ ISSUER: t.baseUrl }),
+      startSibling({
+        ISSUER: t.baseUrl,
+        INTROSPECTION_CLIENT_ID: introspector.client_id,
+        INTROSPECTION_CLIENT_SECRET: introspector.client_secret!,
+      }),
     ]);
     api = new HttpClient(sibling.baseUrl);
   }, 60_000);

@@ -10,7 +10,7 @@ import {
   token,
   type Registered,
 } from '../support/flows.js';
-import { SIBLING_MAIN, startServer, type ServerProcess } from '../support/server-process.js';
+import { startSibling, type ServerProcess } from '../support/server-process.js';
 import {
   compactJws,
   makeKey,
@@ -76,10 +76,7 @@ describe('forged JWTs', () => {
       scope: 'introspect',
     });
     user = await createUser(t, admin, { username: 'una', password: 'correct horse battery' });
-    sibling = await startServer(
-      { ISSUER: t.baseUrl },
-      { main: SIBLING_MAIN, healthPath: '/public' },
-    );
+    sibling = await startSibling({ ISSUER: t.baseUrl });
     siblingApi = new HttpClient(sibling.baseUrl);
   }, 60_000);
   afterEach(() => {

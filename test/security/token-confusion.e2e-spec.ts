@@ -11,7 +11,7 @@ import {
   token,
   type Registered,
 } from '../support/flows.js';
-import { SIBLING_MAIN, startServer, type ServerProcess } from '../support/server-process.js';
+import { startSibling, type ServerProcess } from '../support/server-process.js';
 import { authorizationCode, CALLBACK } from './support/code-flow.js';
 import { compactJws, makeKey } from './support/forge.js';
 import { startSecurityApp, type SecurityApp } from './support/security-app.js';
@@ -41,10 +41,7 @@ describe('token type confusion', () => {
     });
     t = await startSecurityApp({ env: { UPSTREAM_TIMEOUT_MS: '2000' } });
     admin = await adminAuth(t);
-    sibling = await startServer(
-      { ISSUER: t.baseUrl },
-      { main: SIBLING_MAIN, healthPath: '/public' },
-    );
+    sibling = await startSibling({ ISSUER: t.baseUrl });
     siblingApi = new HttpClient(sibling.baseUrl);
 
     app = await registerClient(t, admin, {

@@ -89,6 +89,11 @@ export async function startServer(
   };
 }
 
+/** Starts the example sibling service (examples/sibling-service), healthy once /public answers. */
+export function startSibling(env: Record<string, string>): Promise<ServerProcess> {
+  return startServer(env, { main: SIBLING_MAIN, healthPath: '/public' });
+}
+
 /** Runs the server expecting it to exit by itself (a refused configuration). */
 export async function runToExit(env: Record<string, string>, timeoutMs = 30_000) {
   const child = spawn(process.execPath, [MAIN], {
