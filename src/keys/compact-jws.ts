@@ -1,4 +1,5 @@
 import { sign } from 'node:crypto';
+import { derToRawSignature } from './ecdsa-signature.js';
 import type { ActiveSigningKey } from './keys.service.js';
 
 const headers = new WeakMap<ActiveSigningKey, Map<string, string>>();
@@ -18,7 +19,9 @@ function encodedHeader(key: ActiveSigningKey, typ: string): string {
  * A compact JWS (RFC 7515 §7.1) over `claims`, signed in one synchronous node:crypto call
  * with the ready KeyObject: written here, not taken from jose, because jose's SignJWT goes
  * through WebCrypto, which the benchmark shows costs several times as much per ES256 token
- * (bench/README.md, "Signing"). Tokens are verified with jose.
+ * (bench/README.md, "Signing"). Tokens are verified with jose. The KeyObject is passed bare
+ * and the DER signature converted here: on Node 24 an options object (`{ key, dsaEncoding }`)
+ * costs more than the signature itself (bench/README.md, "Signing on Node 24").
  */
 export function signCompactJws(
   key: ActiveSigningKey,
@@ -29,7 +32,7 @@ export function signCompactJws(
   const signature =
     key.alg === 'ES256'
       ? // JWS wants the raw r||s form (RFC 7518 §3.4), not DER.
-        sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
+        derToRawSignature(sign('sha256', Buffer.from(input), key.privateKey), 32)
       : sign('sha256', Buffer.from(input), key.privateKey);
   return `${input}.${signature.toString('base64url')}`;
 }
