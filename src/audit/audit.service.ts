@@ -2,8 +2,8 @@ import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Page } from '../common/pagination.query.js';
-import { GroupCommit } from '../database/group-commit.js';
-import { preparedQuery } from '../database/prepared-query.js';
+import type { GroupCommit } from '../database/group-commit.js';
+import { jsonBatchInsert } from '../database/json-batch-insert.js';
 import { AuditEvent, type AuditEventType } from './audit-event.entity.js';
 
 export interface AuditRecord {
@@ -33,11 +33,7 @@ export interface Actor {
 /** at (epoch ms), type, client_id, user_id, ip, details */
 type AuditRow = [number, string, string | null, string | null, string | null, object];
 
-/**
- * One statement for a batch of any size, so PostgreSQL plans it once. The batch travels as one
- * JSON array: serializing it is one native JSON.stringify, where text arrays cost the driver an
- * escaping pass per value and a formatted string per timestamp.
- */
+/** One statement for a batch of any size (jsonBatchInsert), so PostgreSQL plans it once. */
 const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip, details)
   SELECT to_timestamp((e->>0)::float8 / 1000), e->>1, e->>2, (e->>3)::uuid, e->>4, e->5
     FROM jsonb_array_elements($1::jsonb) AS e`;
@@ -48,22 +44,14 @@ const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
-  private readonly writer = new GroupCommit<AuditRow, void>({
-    write: async (rows) => {
-      await preparedQuery(this.dataSource, 'audit-insert-batch', INSERT_BATCH, [
-        JSON.stringify(rows),
-      ]);
-      return rows.map(() => undefined);
-    },
-    maxBatch: 500,
-    maxInFlight: 3,
-    minIntervalMs: 1,
-  });
+  private readonly writer: GroupCommit<AuditRow, void>;
 
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
-    @InjectDataSource() private readonly dataSource: DataSource,
-  ) {}
+    @InjectDataSource() dataSource: DataSource,
+  ) {
+    this.writer = jsonBatchInsert(dataSource, 'audit-insert-batch', INSERT_BATCH);
+  }
 
   /**
    * The audit insert for another store's statement, so that a change and its audit rows

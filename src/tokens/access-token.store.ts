@@ -4,8 +4,8 @@ import { DataSource } from 'typeorm';
 import { AuditService, type AuditRecord } from '../audit/audit.service.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
-import { GroupCommit } from '../database/group-commit.js';
-import { preparedQuery } from '../database/prepared-query.js';
+import type { GroupCommit } from '../database/group-commit.js';
+import { jsonBatchInsert } from '../database/json-batch-insert.js';
 import { whereEqual } from '../database/where-equal.js';
 
 /** A new access token, as revocation must find it: whose it is, and until when it lives. */
@@ -36,10 +36,7 @@ export function insertIssuedAccessTokensFrom(source: string): string {
     SELECT jti, client_id, user_id, family_id, expires_at FROM ${source}`;
 }
 
-/**
- * One statement for a batch of issuances of any size: the tokens and their audit rows. The
- * batch travels as one JSON array of arrays (one native JSON.stringify, no per-value escaping).
- */
+/** One statement for a batch of issuances of any size (jsonBatchInsert): the tokens and their audit rows. */
 const RECORD_BATCH = `
   WITH issued_rows AS (
     SELECT e->>0 AS jti, e->>1 AS client_id, (e->>2)::uuid AS user_id, (e->>3)::uuid AS family_id,
@@ -72,22 +69,13 @@ export class AccessTokenStore implements BeforeApplicationShutdown {
   private readonly answers: ChangedRowsCache<boolean>;
 
   /** Issuances of concurrent requests share one statement and one commit. */
-  private readonly writer = new GroupCommit<RecordRow, void>({
-    write: async (rows) => {
-      await preparedQuery(this.dataSource, 'access-tokens-issued', RECORD_BATCH, [
-        JSON.stringify(rows),
-      ]);
-      return rows.map(() => undefined);
-    },
-    maxBatch: 500,
-    maxInFlight: 3,
-    minIntervalMs: 1,
-  });
+  private readonly writer: GroupCommit<RecordRow, void>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     feed: ChangeFeed,
   ) {
+    this.writer = jsonBatchInsert(dataSource, 'access-tokens-issued', RECORD_BATCH);
     this.answers = new ChangedRowsCache(feed, 'revoked_access_tokens', { maxEntries: 20_000 });
   }
 
