@@ -10,6 +10,7 @@ import { FailureCounterNotifications1795640000000 } from './1795640000000-Failur
 import { CodeReplayMark1795976000000 } from './1795976000000-CodeReplayMark.js';
 import { AuthorizationRequestBrowser1796000000000 } from './1796000000000-AuthorizationRequestBrowser.js';
 import { IssuedAccessTokens1796100000000 } from './1796100000000-IssuedAccessTokens.js';
+import { RegisteredApis1796318502958 } from './1796318502958-RegisteredApis.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -23,4 +24,5 @@ export const migrations = [
   CodeReplayMark1795976000000,
   AuthorizationRequestBrowser1796000000000,
   IssuedAccessTokens1796100000000,
+  RegisteredApis1796318502958,
 ];

@@ -10,6 +10,7 @@ const GUARD = {
 };
 const FEATURES = [
   'admin',
+  'apis',
   'audit',
   'authorization',
   'clients',

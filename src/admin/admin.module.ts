@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ApisModule } from '../apis/apis.module.js';
 import { AuthorizationModule } from '../authorization/authorization.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UpstreamModule } from '../upstream/upstream.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AdminApisController } from './admin-apis.controller.js';
 import { AdminAuditController } from './admin-audit.controller.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminIdentitiesController } from './admin-identities.controller.js';
@@ -17,6 +19,7 @@ import { Disablement } from './disablement.service.js';
 /** Thin JSON controllers over the services; every route needs an admin client's token (AdminTokenGuard). */
 @Module({
   imports: [
+    ApisModule,
     ClientsModule,
     UsersModule,
     KeysModule,
@@ -27,6 +30,7 @@ import { Disablement } from './disablement.service.js';
   providers: [Disablement, AdminTokenGuard],
   controllers: [
     AdminClientsController,
+    AdminApisController,
     AdminUsersController,
     AdminKeysController,
     AdminAuditController,

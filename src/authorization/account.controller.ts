@@ -3,7 +3,10 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { TokenRevocation } from '../tokens/token-revocation.service.js';
+import { ApisService } from '../apis/apis.service.js';
+import { Scope } from '../common/scope.js';
 import { ConsentsService } from './consents.service.js';
+import { scopeLabel } from './scope-descriptions.js';
 import { CsrfGuard } from './csrf.guard.js';
 import { CsrfService } from './csrf.service.js';
 import { formOf } from './form.js';
@@ -24,6 +27,7 @@ export class AccountController {
     private readonly consents: ConsentsService,
     private readonly revocation: TokenRevocation,
     private readonly audit: AuditService,
+    private readonly apis: ApisService,
   ) {}
 
   @Get()
@@ -31,12 +35,22 @@ export class AccountController {
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.sessions.current(request);
     if (!user) return found(reply, '/login');
+    const [consents, catalog] = await Promise.all([
+      this.consents.list(user.userId),
+      this.apis.catalog(),
+    ]);
     return sendPage(
       reply,
       accountConsentsPage({
         csrfToken: this.csrf.token(request, reply),
         username: user.username,
-        consents: await this.consents.list(user.userId),
+        consents: consents.map((consent) => ({
+          ...consent,
+          scope: Scope.stored(consent.scope)
+            .toArray()
+            .map((item) => scopeLabel(item, catalog))
+            .join(' '),
+        })),
       }),
     );
   }

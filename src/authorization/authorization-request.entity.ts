@@ -33,6 +33,10 @@ export class AuthorizationRequest {
   @Column({ type: 'text' })
   scope!: string;
 
+  /** The APIs (RFC 8707) the request is for; empty for the issuer's own. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  resources!: string[];
+
   @Column({ type: 'text', nullable: true })
   state!: string | null;
 

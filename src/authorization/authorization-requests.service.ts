@@ -5,6 +5,7 @@ import type { Client } from '../clients/client.entity.js';
 import { ClientsService } from '../clients/clients.service.js';
 import { Scope } from '../common/scope.js';
 import { digestsEqual, randomToken, sha256 } from '../common/secrets.js';
+import { TokenAudience } from '../tokens/token-audience.js';
 import { AuthorizationRequest } from './authorization-request.entity.js';
 import { checkClient, checkRedirectUri, runAuthorizeChecks } from './checks/index.js';
 import { ResponseTypeRegistry } from './response-types/response-type-registry.js';
@@ -37,6 +38,7 @@ export class AuthorizationRequestsService {
   constructor(
     private readonly clients: ClientsService,
     private readonly responseTypes: ResponseTypeRegistry,
+    private readonly audience: TokenAudience,
     @InjectRepository(AuthorizationRequest)
     private readonly requests: Repository<AuthorizationRequest>,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -61,11 +63,15 @@ export class AuthorizationRequestsService {
    * request refused later, such as prompt=none without a session, leaves nothing behind).
    * Throws AuthorizationRedirectError.
    */
-  validate(parsed: ParsedAuthorization, query: Record<string, unknown>): AuthorizationRequest {
+  async validate(
+    parsed: ParsedAuthorization,
+    query: Record<string, unknown>,
+  ): Promise<AuthorizationRequest> {
     const { client } = parsed;
     const checked = runAuthorizeChecks({
       query,
       client,
+      targets: await this.audience.for(client),
       responseTypes: (responseType) => this.responseTypes.get(responseType),
     });
     return this.requests.create({
@@ -75,6 +81,7 @@ export class AuthorizationRequestsService {
       redirectUri: parsed.redirectUri,
       redirectUriGiven: parsed.redirectUriGiven,
       scope: Scope.of(checked.scopes).toString(),
+      resources: checked.resources,
       state: checked.state ?? null,
       nonce: checked.nonce ?? null,
       codeChallenge: checked.pkce?.codeChallenge ?? null,
@@ -90,8 +97,8 @@ export class AuthorizationRequestsService {
     request.browserDigest = sha256(browserSecret);
     await this.dataSource.query(
       `INSERT INTO authorization_requests (id, client_id, response_type, redirect_uri, redirect_uri_given,
-         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12)`,
+         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest, resources)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13)`,
       [
         request.id,
         request.clientId,
@@ -105,6 +112,7 @@ export class AuthorizationRequestsService {
         request.codeChallengeMethod,
         REQUEST_TTL_SECONDS,
         request.browserDigest,
+        request.resources,
       ],
     );
   }

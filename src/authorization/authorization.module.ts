@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApisModule } from '../apis/apis.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { configuredOrDevSecret } from '../common/dev-secret.js';
 import { AppConfig } from '../config/app-config.js';
@@ -33,6 +34,7 @@ import { UserinfoController } from './userinfo.controller.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([AuthorizationRequest]),
+    ApisModule,
     ClientsModule,
     UsersModule,
     KeysModule,

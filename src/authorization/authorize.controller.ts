@@ -41,7 +41,7 @@ export class AuthorizeController {
       state: parsed.state ?? null,
     };
     try {
-      const validated = this.requests.validate(parsed, query);
+      const validated = await this.requests.validate(parsed, query);
       const user = promptsLogin(parsed.prompt) ? undefined : await this.sessions.current(request);
       await checkPromptNone(parsed.prompt, user, ({ userId }) =>
         this.consents.covers(userId, parsed.client.clientId, Scope.stored(validated.scope)),

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApisService } from '../apis/apis.service.js';
 import { Scope } from '../common/scope.js';
 import { AuthorizationFlow } from './authorization-flow.service.js';
 import { AuthorizationRequestsService } from './authorization-requests.service.js';
@@ -34,6 +35,7 @@ export class ConsentController {
     private readonly sessions: SessionsService,
     private readonly requests: AuthorizationRequestsService,
     private readonly flow: AuthorizationFlow,
+    private readonly apis: ApisService,
   ) {}
 
   @Get()
@@ -47,6 +49,7 @@ export class ConsentController {
     if (!pending) return sendPage(reply, expiredPage(), 400);
     const user = await this.sessions.current(request);
     if (!user) return found(reply, `/login?request=${encodeURIComponent(pending.request.id)}`);
+    const catalog = await this.apis.catalog();
     return sendPage(
       reply,
       consentPage({
@@ -54,7 +57,9 @@ export class ConsentController {
         requestId: pending.request.id,
         clientName: pending.client.clientName,
         username: user.username,
-        scopes: Scope.stored(pending.request.scope).toArray().map(describeScope),
+        scopes: Scope.stored(pending.request.scope)
+          .toArray()
+          .map((item) => describeScope(item, catalog)),
       }),
     );
   }

@@ -1,16 +1,20 @@
 import { createPublicKey } from 'node:crypto';
+import { resourceIdentifierProblem } from '../apis/resource-identifier.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { Scope } from '../common/scope.js';
 import type { TokenEndpointAuthMethod } from './client.entity.js';
 import { redirectUriProblem } from './redirect-uri.rules.js';
 
 /** Grant types a client may be registered with (RFC 7591 §2). */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const REGISTRABLE_GRANT_TYPES = [
   'authorization_code',
   'client_credentials',
   'refresh_token',
   'password',
   JWT_BEARER_GRANT,
+  TOKEN_EXCHANGE_GRANT,
   'implicit',
 ];
 export const REGISTRABLE_RESPONSE_TYPES = ['code', 'token'];
@@ -29,6 +33,8 @@ export interface ClientMetadata {
   jwks: { keys: Record<string, unknown>[] } | null;
   requirePkce: boolean;
   allowedCorsOrigins: string[];
+  resourceScopes: Record<string, string>;
+  defaultResource: string | null;
 }
 
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -83,6 +89,13 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
   if (metadata.tokenEndpointAuthMethod === 'none' && metadata.grantTypes.includes('password')) {
     throw invalid('the password grant needs a confidential client');
   }
+  if (
+    metadata.tokenEndpointAuthMethod === 'none' &&
+    metadata.grantTypes.includes(TOKEN_EXCHANGE_GRANT)
+  ) {
+    throw invalid('token exchange needs a confidential client');
+  }
+  checkResourceScopes(metadata);
   if (metadata.jwks) {
     metadata.jwks.keys.forEach((key, index) => {
       if (typeof key.kty !== 'string' || !['RSA', 'EC', 'OKP'].includes(key.kty)) {
@@ -97,6 +110,25 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
         throw invalid(`jwks.keys[${index}] is not a valid public key`);
       }
     });
+  }
+}
+
+/**
+ * `resource_scopes` maps API identifiers (RFC 8707 §2) to scopes; `default_resource` is one
+ * of them. Whether each API is registered, with those scopes, is ClientsService's to check.
+ */
+function checkResourceScopes({ resourceScopes, defaultResource }: ClientMetadata): void {
+  const entries = Object.entries(resourceScopes);
+  if (entries.length > 50) throw invalid('resource_scopes may name at most 50 APIs');
+  for (const [identifier, scope] of entries) {
+    const problem = resourceIdentifierProblem(identifier);
+    if (problem) throw invalid(`resource_scopes key ${JSON.stringify(identifier)} ${problem}`);
+    if (typeof scope !== 'string' || scope.length > 2000 || !Scope.parse(scope)) {
+      throw invalid(`resource_scopes["${identifier}"] must be space-separated scope tokens`);
+    }
+  }
+  if (defaultResource !== null && !Object.hasOwn(resourceScopes, defaultResource)) {
+    throw invalid('default_resource must be one of the APIs of resource_scopes');
   }
 }
 

@@ -57,6 +57,21 @@ export class Client extends TimestampedEntity {
   @Column({ name: 'allowed_cors_origins', type: 'text', array: true, default: () => "'{}'" })
   allowedCorsOrigins!: string[];
 
+  /**
+   * The APIs (RFC 8707) this client may get tokens for, each with the space-separated scopes
+   * it may ask for there.
+   */
+  @Column({ name: 'resource_scopes', type: 'jsonb', default: () => "'{}'" })
+  resourceScopes!: Record<string, string>;
+
+  /** The API of a request that names none; null: the issuer, Portcullis's own APIs. */
+  @Column({ name: 'default_resource', type: 'text', nullable: true })
+  defaultResource!: string | null;
+
+  /** Whether token exchange (RFC 8693) may issue tokens without `act`, as the subject. */
+  @Column({ name: 'token_exchange_impersonation', type: 'boolean', default: false })
+  tokenExchangeImpersonation!: boolean;
+
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 

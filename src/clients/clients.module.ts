@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApisModule } from '../apis/apis.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { ClientAuthThrottle } from './client-auth-throttle.service.js';
 import { ClientAssertionVerifier } from './client-assertion.verifier.js';
@@ -9,7 +10,7 @@ import { ClientsService } from './clients.service.js';
 import { CorsOrigins } from './cors-origins.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Client])],
+  imports: [TypeOrmModule.forFeature([Client]), ApisModule],
   providers: [
     ClientsService,
     ClientAuthenticator,

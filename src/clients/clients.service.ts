@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { ApisService } from '../apis/apis.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import type { Page } from '../common/pagination.query.js';
@@ -21,6 +22,19 @@ export interface IssuedClient {
 
 const toJwks = (jwks: { keys: Record<string, unknown>[] } | null | undefined) =>
   jwks ? ({ keys: jwks.keys } as JsonWebKeySet) : null;
+
+/** `resource_scopes` with each scope normalised to single spaces; undefined when not given. */
+function normaliseResourceScopes(
+  resourceScopes: Record<string, string> | undefined,
+): Record<string, string> | undefined {
+  if (resourceScopes === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(resourceScopes).map(([identifier, scope]) => [
+      identifier,
+      typeof scope === 'string' ? scope.trim().replace(/\s+/g, ' ') : scope,
+    ]),
+  );
+}
 
 /** RFC 7591 §2: the response types that go with the grant types, when none were named. */
 function defaultResponseTypes(grantTypes: string[]): string[] {
@@ -47,6 +61,7 @@ export class ClientsService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly audit: AuditService,
+    private readonly apis: ApisService,
     feed: ChangeFeed,
   ) {
     this.authenticationCache = new ChangedRowsCache(feed, 'clients', { maxEntries: 10_000 });
@@ -70,9 +85,13 @@ export class ClientsService {
       requirePkce: input.require_pkce ?? true,
       allowPlainPkce: input.allow_plain_pkce ?? false,
       allowedCorsOrigins: [...new Set(input.allowed_cors_origins ?? [])],
+      resourceScopes: normaliseResourceScopes(input.resource_scopes) ?? {},
+      defaultResource: input.default_resource ?? null,
+      tokenExchangeImpersonation: input.token_exchange_impersonation ?? false,
       disabled: false,
     });
     checkClientMetadata(client);
+    await this.checkApis(client);
     const secret = client.usesSecret ? randomToken(32) : undefined;
     client.secretDigest = secret ? sha256(secret) : null;
     await this.clients.insert(client);
@@ -143,7 +162,13 @@ export class ClientsService {
     if (input.allowed_cors_origins !== undefined) {
       client.allowedCorsOrigins = [...new Set(input.allowed_cors_origins)];
     }
+    if (input.resource_scopes !== undefined)
+      client.resourceScopes = normaliseResourceScopes(input.resource_scopes) ?? {};
+    if (input.default_resource !== undefined) client.defaultResource = input.default_resource;
+    if (input.token_exchange_impersonation !== undefined)
+      client.tokenExchangeImpersonation = input.token_exchange_impersonation;
     checkClientMetadata(client);
+    if (input.resource_scopes !== undefined) await this.checkApis(client);
 
     let secret: string | undefined;
     const changes: Partial<Client> = {
@@ -157,6 +182,9 @@ export class ClientsService {
       requirePkce: client.requirePkce,
       allowPlainPkce: client.allowPlainPkce,
       allowedCorsOrigins: client.allowedCorsOrigins,
+      resourceScopes: client.resourceScopes,
+      defaultResource: client.defaultResource,
+      tokenExchangeImpersonation: client.tokenExchangeImpersonation,
     };
     if (!hadSecret && client.usesSecret) {
       secret = randomToken(32);
@@ -228,6 +256,31 @@ export class ClientsService {
       .where('client.disabled = false')
       .andWhere(`'admin' = ANY(string_to_array(client.scope, ' '))`)
       .getExists();
+  }
+
+  /**
+   * Every API of `resource_scopes` is registered and defines the scopes named for it, so a
+   * typo is refused now rather than as `invalid_target` at the first token request.
+   */
+  private async checkApis(client: Client): Promise<void> {
+    const catalog = await this.apis.catalog();
+    for (const [identifier, scope] of Object.entries(client.resourceScopes)) {
+      const api = catalog.get(identifier);
+      if (!api) {
+        throw new OAuthError(
+          'invalid_client_metadata',
+          `resource_scopes names an API that is not registered: ${identifier}`,
+        );
+      }
+      const defined = Scope.of(api.scopes.map((s) => s.value));
+      const undefinedHere = Scope.stored(scope).without(defined);
+      if (!undefinedHere.isEmpty) {
+        throw new OAuthError(
+          'invalid_client_metadata',
+          `resource_scopes["${identifier}"] names scopes ${api.name} does not define: ${undefinedHere.toString()}`,
+        );
+      }
+    }
   }
 
   /** An admin change to a client: the client it concerns, who made it, from where. */

@@ -7,7 +7,7 @@ export {
 } from './client-assertion.verifier.js';
 export { ClientAuthenticator } from './client-authenticator.service.js';
 export type { ClientCredentialsInput } from './client-authenticator.service.js';
-export { AUTH_METHODS, JWT_BEARER_GRANT } from './client-metadata.rules.js';
+export { AUTH_METHODS, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT } from './client-metadata.rules.js';
 export { Client } from './client.entity.js';
 export { presentClient, presentClientWithSecret } from './client.presenter.js';
 export { ClientsModule } from './clients.module.js';

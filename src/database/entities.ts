@@ -1,3 +1,4 @@
+import { RegisteredApi } from '../apis/registered-api.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { AuthorizationCode } from '../tokens/authorization-code.entity.js';
 import { AuthorizationRequest } from '../authorization/authorization-request.entity.js';
@@ -37,4 +38,5 @@ export const ENTITIES = [
   UpstreamToken,
   UpstreamIdentity,
   ExternalSignInState,
+  RegisteredApi,
 ];

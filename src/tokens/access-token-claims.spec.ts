@@ -8,6 +8,8 @@ import {
 } from '@portcullis/nest-resource-server';
 import { exportJWK, SignJWT, type JWTPayload } from 'jose';
 import { OAuthError } from '../common/oauth-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { ApisService } from '../apis/apis.service.js';
 import { AccessTokenClaimsReader } from './access-token-claims.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -64,8 +66,20 @@ describe('AccessTokenClaimsReader', () => {
       verifications += 1;
       return verify(token);
     };
+    const verifyAnyAudience = verifier.verifyAnyAudience.bind(verifier);
+    verifier.verifyAnyAudience = (token) => {
+      verifications += 1;
+      return verifyAnyAudience(token);
+    };
     verified = new VerifiedTokens();
-    reader = new AccessTokenClaimsReader(verifier, verified);
+    reader = new AccessTokenClaimsReader(
+      verifier,
+      verified,
+      { issuer: ISSUER } as AppConfig,
+      {
+        catalog: () => Promise.resolve(new Map()),
+      } as unknown as ApisService,
+    );
   });
 
   it('reads a valid token and remembers it in the one cache of verified tokens', async () => {
@@ -125,6 +139,7 @@ describe('AccessTokenClaimsReader', () => {
   it('throws anything else as it is', async () => {
     const failure = new Error('unexpected');
     verifier.verify = () => Promise.reject(failure);
+    verifier.verifyAnyAudience = () => Promise.reject(failure);
     await expect(reader.read(await sign())).rejects.toBe(failure);
   });
 });

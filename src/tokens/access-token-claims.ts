@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { AccessTokenVerifier, BearerError, VerifiedTokens } from '@portcullis/nest-resource-server';
+import {
+  AccessTokenVerifier,
+  BearerError,
+  VerifiedTokens,
+  type AccessTokenPrincipal,
+} from '@portcullis/nest-resource-server';
 import type { JWTPayload } from 'jose';
+import { ApisService } from '../apis/apis.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { AppConfig } from '../config/app-config.js';
 
 /** The claims of an access token this server signed (RFC 9068), as introspection reads them. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -18,8 +25,9 @@ export interface AccessTokenClaims extends JWTPayload {
 const MAX_TOKEN_LENGTH = 8192;
 
 /**
- * Reads an access token for introspection and revocation, where a string that is not a valid
- * token of ours is an answer (try the other kind of token), not an error. The signature and
+ * Reads an access token for introspection and revocation — of any audience Portcullis issues
+ * for, its own and every registered API's — where a string that is not a valid token of ours
+ * is an answer (try the other kind of token), not an error. The signature and
  * the RFC 9068 checks are the guard's own (`AccessTokenVerifier`, fed with this server's keys
  * in-process), and a verified token goes into the guard's `VerifiedTokens`: the server keeps
  * one cache of verified tokens, for its own routes and for these endpoints alike.
@@ -30,9 +38,17 @@ const MAX_TOKEN_LENGTH = 8192;
  */
 @Injectable()
 export class AccessTokenClaimsReader {
+  /**
+   * Tokens for other audiences (registered APIs), verified here only: the guard's cache must
+   * hold only tokens Portcullis's own routes accept.
+   */
+  private readonly verifiedForApis = new VerifiedTokens();
+
   constructor(
     private readonly verifier: AccessTokenVerifier,
     private readonly verified: VerifiedTokens,
+    private readonly config: AppConfig,
+    private readonly apis: ApisService,
   ) {}
 
   /**
@@ -44,7 +60,9 @@ export class AccessTokenClaimsReader {
     let claims: Record<string, unknown>;
     try {
       claims = (
-        this.verified.get(token) ?? this.verified.remember(token, await this.verifier.verify(token))
+        this.verified.get(token) ??
+        this.verifiedForApis.get(token) ??
+        (await this.remember(token, await this.verifier.verifyAnyAudience(token)))
       ).claims;
     } catch (error) {
       if (!(error instanceof BearerError)) throw error;
@@ -58,6 +76,27 @@ export class AccessTokenClaimsReader {
     }
     // Expired at `exp` exactly: the guard's clock tolerance is for other servers' clocks.
     return hasAccessTokenClaims(claims) && claims.exp * 1000 > Date.now() ? claims : undefined;
+  }
+
+  /**
+   * Keeps a verified token in the cache its audience belongs in: the guard's when Portcullis's
+   * own routes accept it, the one for APIs when it is for a registered API. A token for any
+   * other audience was not issued by this server for anything it knows: not a token of ours.
+   */
+  private async remember(
+    token: string,
+    principal: AccessTokenPrincipal,
+  ): Promise<AccessTokenPrincipal> {
+    const audiences = ([] as unknown[]).concat(principal.claims.aud ?? []);
+    if (audiences.includes(this.config.issuer)) return this.verified.remember(token, principal);
+    const catalog = await this.apis.catalog();
+    if (!audiences.some((aud) => typeof aud === 'string' && catalog.has(aud)))
+      throw new BearerError(
+        'invalid_token',
+        'the access token is not meant for this audience',
+        401,
+      );
+    return this.verifiedForApis.remember(token, principal);
   }
 }
 

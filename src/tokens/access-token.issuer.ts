@@ -15,6 +15,8 @@ export interface AccessTokenId {
 export interface AccessTokenRequest {
   /** The resource owner; the client itself for client_credentials. */
   subject: string;
+  /** The one API the token is for (RFC 8707, RFC 9068 §3): the issuer for its own. */
+  audience: string;
   clientId: string;
   scope: Scope;
   /** Further claims, such as `username` or `session_name`. */
@@ -39,7 +41,7 @@ export class AccessTokenIssuer {
     const claims: Record<string, unknown> = {
       iss: this.config.issuer,
       sub: request.subject,
-      aud: this.config.issuer,
+      aud: request.audience,
       iat: id.iat,
       exp: id.exp,
       jti: id.jti,

@@ -11,6 +11,8 @@ export interface CodeGrant {
   redirectUri: string;
   redirectUriGiven: boolean;
   scopes: string[];
+  /** The APIs of the authorization request (RFC 8707); empty: the issuer's own. */
+  resources: string[];
   nonce: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: 'S256' | 'plain' | null;
@@ -34,6 +36,7 @@ interface CodeRow {
   redirect_uri: string;
   redirect_uri_given: boolean;
   scope: string;
+  resources: string[];
   nonce: string | null;
   code_challenge: string | null;
   code_challenge_method: 'S256' | 'plain' | null;
@@ -65,8 +68,8 @@ export class AuthorizationCodeStore {
     const code = randomToken(32);
     await this.dataSource.query(
       `INSERT INTO authorization_codes (digest, client_id, user_id, redirect_uri, redirect_uri_given, scope,
-         nonce, code_challenge, code_challenge_method, auth_time, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11))`,
+         nonce, code_challenge, code_challenge_method, auth_time, expires_at, resources)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12)`,
       [
         sha256(code),
         grant.clientId,
@@ -79,6 +82,7 @@ export class AuthorizationCodeStore {
         grant.codeChallengeMethod,
         grant.authTime,
         this.config.authCodeTtl,
+        grant.resources,
       ],
     );
     return code;
@@ -106,6 +110,7 @@ export class AuthorizationCodeStore {
           redirectUri: row.redirect_uri,
           redirectUriGiven: row.redirect_uri_given,
           scopes: Scope.stored(row.scope).toArray(),
+          resources: row.resources,
           nonce: row.nonce,
           codeChallenge: row.code_challenge,
           codeChallengeMethod: row.code_challenge_method,

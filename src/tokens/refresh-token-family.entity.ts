@@ -43,6 +43,14 @@ export class RefreshTokenFamily {
   @Column({ type: 'text' })
   scope!: string;
 
+  /** The audiences (RFC 8707) the grant may have access tokens for; empty: the issuer only. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  resources!: string[];
+
+  /** The audience of a refresh that names no `resource`; null: the issuer. */
+  @Column({ type: 'text', nullable: true })
+  audience!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -12,11 +12,16 @@ describe('RefreshTokenStore', () => {
   let store: RefreshTokenStore;
   let userId: string;
 
-  const config = { refreshTokenTtl: 3600, refreshTokenAbsoluteTtl: 86_400 } as AppConfig;
+  const ISSUER = 'https://issuer.test';
+  const config = {
+    refreshTokenTtl: 3600,
+    refreshTokenAbsoluteTtl: 86_400,
+    issuer: ISSUER,
+  } as AppConfig;
   const access = () => ({ jti: randomToken(16), expiresAt: Math.floor(Date.now() / 1000) + 900 });
   const start = (scopes = ['read', 'write'], clientId = 'app', user: string | null = userId) =>
     store.start(
-      { clientId, userId: user, scopes },
+      { clientId, userId: user, scopes, resources: [ISSUER], audience: ISSUER },
       { ...access(), details: { grant_type: 'password', scope: scopes.join(' ') } },
     );
   const consume = (token: string, more: Partial<ConsumeRequest> = {}) =>
@@ -24,8 +29,10 @@ describe('RefreshTokenStore', () => {
       token,
       clientId: 'app',
       requested: undefined,
-      clientScopes: ['read', 'write'],
-      access: access(),
+      resource: undefined,
+      clientItems: ['read', 'write'],
+      lifetimes: { [ISSUER]: 900 },
+      access: { jti: randomToken(16), issuedAt: Math.floor(Date.now() / 1000) },
       ...more,
     });
   const rows = <T>(sql: string, params?: unknown[]) => dataSource.query<T[]>(sql, params);
@@ -78,7 +85,7 @@ describe('RefreshTokenStore', () => {
 
   it('grants only what the grant and the client still share', async () => {
     const { token } = await start(['read', 'write', 'admin']);
-    expect(await consume(token, { clientScopes: ['write', 'read'] })).toMatchObject({
+    expect(await consume(token, { clientItems: ['write', 'read'] })).toMatchObject({
       outcome: 'granted',
       scopes: ['read', 'write'],
     });

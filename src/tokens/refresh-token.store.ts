@@ -9,6 +9,10 @@ import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { whereEqual } from '../database/where-equal.js';
 import { insertIssuedAccessTokensFrom } from './access-token.store.js';
+import { IDENTITY_SCOPES } from './client-targets.js';
+
+/** Identity scopes keep their bare name whatever the audience (TokenAudience). */
+const IDENTITY_SCOPE_LIST = [...IDENTITY_SCOPES];
 
 /** What a refresh token stands for: one original grant, its family. */
 export interface RefreshGrant {
@@ -36,11 +40,15 @@ export interface AccessTokenIssuance {
 export interface ConsumeRequest {
   token: string;
   clientId: string;
-  /** The scope asked for; undefined asks for all the grant still allows. */
+  /** The scope names asked for; undefined asks for all the grant still allows. */
   requested: string[] | undefined;
-  /** The client's registered scope today: a scope it has lost is not granted again. */
-  clientScopes: string[];
-  access: AccessTokenIssuance;
+  /** The one audience asked for (RFC 8707 §2.2); undefined: the grant's own. */
+  resource: string | undefined;
+  /** What the client may hold today, as items (TokenAudience): what it lost is not granted again. */
+  clientItems: string[];
+  /** The lifetime of an access token for each audience the client may have, by identifier. */
+  lifetimes: Record<string, number>;
+  access: { jti: string; /** Epoch seconds. */ issuedAt: number; ip?: string };
 }
 
 /**
@@ -52,8 +60,13 @@ export type Consumption =
       outcome: 'granted';
       successor: string;
       grant: RefreshGrant;
-      /** The access token's scope: as requested, or what the grant and the client share. */
+      /** The access token's items: as requested, or what the grant and the client share. */
       scopes: string[];
+      /** The access token's audience, and every audience of the grant. */
+      audience: string;
+      resources: string[];
+      /** Epoch seconds. */
+      expiresAt: number;
       username: string | null;
     }
   /** Already consumed (now or before) and presented again by its own client. */
@@ -61,6 +74,8 @@ export type Consumption =
   | { outcome: 'user_disabled' }
   /** Asked for scope the grant or the client no longer has: these. */
   | { outcome: 'scope_not_granted'; outside: string[] }
+  /** Asked for an audience the grant does not cover, or the client may no longer have. */
+  | { outcome: 'target_not_granted'; target: string }
   | { outcome: 'invalid' };
 
 /** Whose refresh-token families: one, the one of a token (if it is the client's), a client's or a user's. */
@@ -94,14 +109,17 @@ export interface RevokedFamily {
 const CONSUME_BATCH = `
   WITH request AS (
     SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[],
-                         $6::text[], $7::float8[], $8::text[])
+                         $6::text[], $7::float8[], $8::text[], $9::text[], $10::jsonb[])
       WITH ORDINALITY AS r(digest, client_id, successor, requested, client_scopes, jti,
-                           access_expires_at, ip, n)),
+                           access_issued_at, ip, resource, lifetimes, n)),
   found AS (
     SELECT r.*, t.ctid AS token_ctid, t.consumed_at IS NOT NULL AS consumed,
            t.expires_at > now() AS token_unexpired, f.id AS family_id,
            f.client_id AS family_client_id, f.user_id, f.scope, f.expires_at AS family_expires_at,
            f.revoked_at IS NOT NULL AS family_revoked, f.expires_at > now() AS family_unexpired,
+           CASE WHEN cardinality(f.resources) > 0 THEN f.resources ELSE ARRAY[$12::text] END
+             AS resources,
+           coalesce(r.resource, f.audience, $12::text) AS target,
            u.username, u.disabled AS user_disabled,
            coalesce(string_to_array(r.requested, ' '), '{}') AS requested_scopes,
            string_to_array(f.scope, ' ') AS grant_scopes,
@@ -114,21 +132,30 @@ const CONSUME_BATCH = `
         SELECT * FROM refresh_token_families WHERE id = t.family_id OFFSET 0) f ON true
       LEFT JOIN LATERAL (
         SELECT username, disabled FROM users WHERE id = f.user_id OFFSET 0) u ON true),
-  scoped AS (
+  targeted AS (
     SELECT found.*,
-           ARRAY(SELECT s FROM unnest(requested_scopes) AS s
+           ARRAY(SELECT CASE WHEN target = $12::text OR s = ANY($13::text[]) THEN s
+                             ELSE target || '#' || s END
+                   FROM unnest(requested_scopes) AS s) AS requested_items
+      FROM found),
+  scoped AS (
+    SELECT targeted.*,
+           ARRAY(SELECT s FROM unnest(requested_items) AS s
                   WHERE NOT (s = ANY(grant_scopes) AND s = ANY(client_scope_list))) AS outside,
-           coalesce(requested, (
+           coalesce(array_to_string(CASE WHEN requested IS NULL THEN NULL ELSE requested_items END, ' '), (
              SELECT coalesce(string_agg(s, ' ' ORDER BY i), '')
                FROM unnest(grant_scopes) WITH ORDINALITY AS g(s, i)
-              WHERE s = ANY(client_scope_list))) AS granted_scope
-      FROM found),
+              WHERE s = ANY(client_scope_list))) AS granted_scope,
+           access_issued_at + (lifetimes ->> target)::float8 AS access_expires_at
+      FROM targeted),
   judged AS (
     SELECT scoped.*, CASE
              WHEN family_id IS NULL OR family_client_id <> client_id THEN 'invalid'
              WHEN consumed THEN CASE WHEN family_revoked THEN 'invalid' ELSE 'reused' END
              WHEN NOT token_unexpired OR family_revoked OR NOT family_unexpired THEN 'invalid'
              WHEN user_id IS NOT NULL AND coalesce(user_disabled, true) THEN 'user_disabled'
+             WHEN NOT target = ANY(resources) OR access_expires_at IS NULL
+               THEN 'target_not_granted'
              WHEN cardinality(outside) > 0 THEN 'scope_not_granted'
              ELSE 'granted' END AS verdict
       FROM scoped),
@@ -137,22 +164,23 @@ const CONSUME_BATCH = `
       FROM judged g
      WHERE g.verdict = 'granted' AND t.ctid = g.token_ctid AND t.consumed_at IS NULL
      RETURNING g.n, g.successor, g.client_id, g.jti, g.access_expires_at, g.ip, g.family_id,
-               g.user_id, g.family_expires_at, g.granted_scope),
+               g.user_id, g.family_expires_at, g.granted_scope, g.target),
   inserted AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
-    SELECT successor, family_id, least(now() + make_interval(secs => $9), family_expires_at)
+    SELECT successor, family_id, least(now() + make_interval(secs => $11), family_expires_at)
       FROM consumed),
   issued_rows AS (
     SELECT jti, client_id, user_id, family_id, to_timestamp(access_expires_at) AS expires_at,
            'refresh.rotated' AS type, ip,
-           jsonb_build_object('grant_type', 'refresh_token', 'scope', granted_scope, 'jti', jti,
-                              'family_id', family_id) AS details
+           jsonb_build_object('grant_type', 'refresh_token', 'scope', granted_scope, 'aud', target,
+                              'jti', jti, 'family_id', family_id) AS details
       FROM consumed),
   issued AS (${insertIssuedAccessTokensFrom('issued_rows')}),
   audited AS (${AuditService.insertFrom('issued_rows')})
   SELECT j.n, CASE WHEN j.verdict = 'granted' AND c.n IS NULL THEN 'reused' ELSE j.verdict END
            AS verdict,
-         j.family_id, j.user_id, j.scope, j.granted_scope, j.outside, j.username
+         j.family_id, j.user_id, j.scope, j.granted_scope, j.outside, j.username, j.target,
+         j.resources, j.access_expires_at
     FROM judged j LEFT JOIN consumed c ON c.n = j.n`;
 
 /**
@@ -161,8 +189,8 @@ const CONSUME_BATCH = `
  */
 const START = `
   WITH family AS (
-    INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at)
-    VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id, expires_at),
+    INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at, resources, audience)
+    VALUES ($1, $2, $3, now() + make_interval(secs => $4), $11, $12) RETURNING id, expires_at),
   token AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family),
@@ -179,22 +207,28 @@ interface ConsumeItem {
   digest: Buffer;
   clientId: string;
   successorDigest: Buffer;
-  /** Space-separated; null when the request named no scope. */
+  /** Space-separated names; null when the request named no scope. */
   requested: string | null;
   clientScopes: string;
   jti: string;
-  accessExpiresAt: number;
+  accessIssuedAt: number;
   ip: string | null;
+  resource: string | null;
+  lifetimes: string;
 }
 
 interface Verdict {
-  verdict: 'granted' | 'reused' | 'user_disabled' | 'scope_not_granted' | 'invalid';
+  verdict:
+    'granted' | 'reused' | 'user_disabled' | 'scope_not_granted' | 'target_not_granted' | 'invalid';
   family_id: string | null;
   user_id: string | null;
   scope: string | null;
   granted_scope: string | null;
   outside: string[] | null;
   username: string | null;
+  target: string | null;
+  resources: string[] | null;
+  access_expires_at: number | null;
 }
 
 /**
@@ -218,9 +252,13 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
           items.map((r) => r.requested),
           items.map((r) => r.clientScopes),
           items.map((r) => r.jti),
-          items.map((r) => r.accessExpiresAt),
+          items.map((r) => r.accessIssuedAt),
           items.map((r) => r.ip),
+          items.map((r) => r.resource),
+          items.map((r) => r.lifetimes),
           this.config.refreshTokenTtl,
+          this.config.issuer,
+          IDENTITY_SCOPE_LIST,
         ],
       );
       const byPosition = new Map(rows.map((row) => [Number(row.n), row]));
@@ -243,7 +281,13 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
 
   /** Starts a family for a new grant and returns its first token. */
   async start(
-    grant: { clientId: string; userId: string | null; scopes: string[] },
+    grant: {
+      clientId: string;
+      userId: string | null;
+      scopes: string[];
+      resources: string[];
+      audience: string;
+    },
     access: AccessTokenIssuance & { details: Record<string, unknown> },
   ): Promise<{ token: string; familyId: string }> {
     const token = randomToken(32);
@@ -262,6 +306,8 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         access.expiresAt,
         access.ip ?? null,
         JSON.stringify(access.details),
+        grant.resources,
+        grant.audience,
       ],
     );
     return { token, familyId: row.family_id };
@@ -278,10 +324,12 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       clientId: request.clientId,
       successorDigest: sha256(successor),
       requested: request.requested === undefined ? null : Scope.of(request.requested).toString(),
-      clientScopes: Scope.of(request.clientScopes).toString(),
+      clientScopes: Scope.of(request.clientItems).toString(),
       jti: request.access.jti,
-      accessExpiresAt: request.access.expiresAt,
+      accessIssuedAt: request.access.issuedAt,
       ip: request.access.ip ?? null,
+      resource: request.resource ?? null,
+      lifetimes: JSON.stringify(request.lifetimes),
     });
     switch (row.verdict) {
       case 'granted':
@@ -295,12 +343,17 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
             scopes: Scope.stored(row.scope).toArray(),
           },
           scopes: Scope.stored(row.granted_scope).toArray(),
+          audience: row.target!,
+          resources: row.resources ?? [],
+          expiresAt: Number(row.access_expires_at),
           username: row.username,
         };
       case 'reused':
         return { outcome: 'reused', familyId: row.family_id! };
       case 'scope_not_granted':
         return { outcome: 'scope_not_granted', outside: row.outside ?? [] };
+      case 'target_not_granted':
+        return { outcome: 'target_not_granted', target: row.target ?? '' };
       case 'user_disabled':
         return { outcome: 'user_disabled' };
       default:

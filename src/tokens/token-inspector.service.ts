@@ -13,8 +13,7 @@ const INACTIVE: Introspection = { active: false };
 
 /**
  * Answers what a token is and whether it is still good (RFC 7662), for the caller allowed to
- * know: the client the token was issued to, a client named in its audience, or a resource
- * server registered with the `introspect` scope. Everything else looks inactive.
+ * know (maySee). Everything else looks inactive.
  */
 @Injectable()
 export class TokenInspector {
@@ -67,7 +66,9 @@ export class TokenInspector {
     if (token.length > 512) return undefined;
     const state = await this.refreshTokens.inspect(token);
     if (!state) return undefined;
-    if (!state.active || !this.maySee(caller, state.clientId, [])) return INACTIVE;
+    // A refresh token is redeemed here only: it is the issuer's, as far as audiences go.
+    if (!state.active || !this.maySee(caller, state.clientId, [this.config.issuer]))
+      return INACTIVE;
     // A token of a disabled client or user is as good as revoked.
     const parties = await this.liveness.activeParties(state.clientId, state.userId);
     if (!parties) return INACTIVE;
@@ -86,11 +87,19 @@ export class TokenInspector {
     };
   }
 
+  /**
+   * The client the token was issued to, a client named in its audience, or an `introspect`
+   * client that serves one of its audiences: the APIs of its `default_resource` and
+   * `resource_scopes`, and the issuer's, which every `introspect` client serves.
+   */
   private maySee(caller: Client, tokenClientId: string, audiences: string[]): boolean {
-    return (
-      caller.clientId === tokenClientId ||
-      audiences.includes(caller.clientId) ||
-      caller.scopes.has('introspect')
+    if (caller.clientId === tokenClientId || audiences.includes(caller.clientId)) return true;
+    if (!caller.scopes.has('introspect')) return false;
+    return audiences.some(
+      (audience) =>
+        audience === this.config.issuer ||
+        audience === caller.defaultResource ||
+        Object.hasOwn(caller.resourceScopes, audience),
     );
   }
 }

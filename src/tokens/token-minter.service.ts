@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
-import { Scope } from '../common/scope.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenIssuer, type AccessTokenId } from './access-token.issuer.js';
 import { AccessTokenStore } from './access-token.store.js';
 import { IdTokenIssuer } from './id-token.issuer.js';
 import { RefreshTokenStore } from './refresh-token.store.js';
 import type { TokenResponse } from './token-response.js';
+import type { AccessTarget, GrantTarget } from './client-targets.js';
+import { TokenAudience } from './token-audience.js';
 
 /** What a token response answers for. */
 export interface MintRequest {
@@ -14,8 +15,11 @@ export interface MintRequest {
   client: Client;
   /** The resource owner; absent when the client acts for itself. */
   user?: Pick<User, 'id' | 'username'>;
-  scopes: string[];
-  /** Access token lifetime, when the grant shortens it. */
+  /** What the grant covers, as TokenAudience answers it: a refresh-token family keeps it. */
+  grant: GrantTarget;
+  /** The access token: its one audience, its scope there, its lifetime. */
+  access: AccessTarget;
+  /** A shorter access-token lifetime, when the grant asks for one. */
   ttl?: number;
   claims?: Record<string, unknown>;
   /** Starts a refresh-token family for the grant. */
@@ -45,6 +49,7 @@ export class TokenMinter {
     private readonly issued: AccessTokenStore,
     private readonly refreshTokens: RefreshTokenStore,
     private readonly idTokens: IdTokenIssuer,
+    private readonly audience: TokenAudience,
   ) {}
 
   /** A new access token's id, for grants that record it in a statement of their own. */
@@ -54,13 +59,23 @@ export class TokenMinter {
 
   async mint(request: MintRequest): Promise<Minted> {
     const { client, user } = request;
-    const id = this.accessTokens.newId(request.ttl);
-    const scope = Scope.of(request.scopes).toString();
-    const details = { grant_type: request.grantType, scope, jti: id.jti };
+    const id = this.accessTokens.newId(Math.min(request.access.ttl, request.ttl ?? Infinity));
+    const details = {
+      grant_type: request.grantType,
+      scope: request.access.scope.toString(),
+      aud: request.access.audience,
+      jti: id.jti,
+    };
     let refresh: { token: string; familyId: string } | undefined;
     if (request.refresh) {
       refresh = await this.refreshTokens.start(
-        { clientId: client.clientId, userId: user?.id ?? null, scopes: request.scopes },
+        {
+          clientId: client.clientId,
+          userId: user?.id ?? null,
+          scopes: request.grant.items.toArray(),
+          resources: this.audience.audiencesOf(request.grant),
+          audience: request.access.audience,
+        },
         { jti: id.jti, expiresAt: id.exp, ip: request.ip, details },
       );
     } else {
@@ -89,18 +104,19 @@ export class TokenMinter {
     refresh?: { token: string; familyId: string },
   ): Promise<Minted> {
     const { client, user } = request;
-    const scope = Scope.of(request.scopes);
+    const scope = request.access.scope;
     const [access, idToken] = await Promise.all([
       this.accessTokens.sign(
         {
           subject: user?.id ?? client.clientId,
+          audience: request.access.audience,
           clientId: client.clientId,
           scope,
           claims: user ? { ...request.claims, username: user.username } : request.claims,
         },
         id,
       ),
-      request.idToken && user && scope.has('openid')
+      request.idToken && user && request.grant.items.has('openid')
         ? this.idTokens.issue({ userId: user.id, clientId: client.clientId, ...request.idToken })
         : undefined,
     ]);

@@ -1,5 +1,5 @@
 import { OAuthError } from '../common/oauth-error.js';
-import { repeatedParameter } from '../common/repeated-parameter.js';
+import { allValues, repeatedParameter } from '../common/repeated-parameter.js';
 
 /**
  * The parameters of a token request (RFC 6749 §3.2): each at most once, and a parameter
@@ -19,9 +19,17 @@ export class TokenRequest {
   }
 
   get(name: string): string | undefined {
-    // Every value is a single string: the constructor refused anything else.
-    const value = Object.hasOwn(this.params, name) ? (this.params[name] as string) : undefined;
+    if (!Object.hasOwn(this.params, name)) return undefined;
+    const value = this.params[name];
+    // Only a repeatable parameter may be a list here: the constructor refused anything else.
+    if (typeof value !== 'string')
+      throw OAuthError.invalidRequest(`${name} must be sent once, as a single value`);
     return value === '' ? undefined : value;
+  }
+
+  /** Every value of a repeatable parameter (REPEATABLE_PARAMETERS), such as `resource`. */
+  getAll(name: string): string[] {
+    return Object.hasOwn(this.params, name) ? allValues(this.params, name) : [];
   }
 
   require(name: string): string {

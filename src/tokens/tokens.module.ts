@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApisModule } from '../apis/apis.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -16,6 +17,7 @@ import { LiveTokenGuard } from './live-token.guard.js';
 import { RefreshTokenStore } from './refresh-token.store.js';
 import { RevocationController } from './revocation.controller.js';
 import { TokenInspector } from './token-inspector.service.js';
+import { TokenAudience } from './token-audience.js';
 import { TokenMinter } from './token-minter.service.js';
 import { TokenRevocation } from './token-revocation.service.js';
 import { TokenRevoker } from './token-revoker.service.js';
@@ -27,7 +29,7 @@ import { TokenController } from './token.controller.js';
  * credentials are revoked.
  */
 @Module({
-  imports: [ClientsModule, KeysModule, UsersModule],
+  imports: [ApisModule, ClientsModule, KeysModule, UsersModule],
   controllers: [TokenController, RevocationController, IntrospectionController],
   providers: [
     AccessTokenIssuer,
@@ -37,6 +39,7 @@ import { TokenController } from './token.controller.js';
     AuthorizationCodeStore,
     RefreshTokenStore,
     TokenMinter,
+    TokenAudience,
     IdTokenIssuer,
     TokenInspector,
     TokenRevocation,
@@ -55,6 +58,7 @@ import { TokenController } from './token.controller.js';
     AuthorizationCodeStore,
     GrantRegistry,
     LiveTokenGuard,
+    TokenAudience,
     TokenMinter,
     TokenRevocation,
   ],

@@ -46,6 +46,7 @@ describe('migration tooling', () => {
         'migrations',
         'refresh_token_families',
         'refresh_tokens',
+        'registered_apis',
         'revoked_access_tokens',
         'sessions',
         'signing_keys',

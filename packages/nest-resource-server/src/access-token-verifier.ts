@@ -9,6 +9,7 @@ import { bearerErrorFor } from './verification-failure.js';
 @Injectable()
 export class AccessTokenVerifier {
   private readonly checks: JWTVerifyOptions;
+  private readonly anyAudienceChecks: JWTVerifyOptions;
 
   constructor(
     @Inject(RESOURCE_SERVER_OPTIONS) options: ResourceServerOptions,
@@ -23,12 +24,28 @@ export class AccessTokenVerifier {
       typ: 'at+jwt',
       clockTolerance: options.clockToleranceSeconds ?? 5,
     };
+    const { audience: _audience, ...anyAudience } = this.checks;
+    this.anyAudienceChecks = anyAudience;
   }
 
   /** The principal of a valid token; otherwise throws the BearerError to answer with. */
   async verify(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, this.keys.getKey, this.checks);
+      return principalOf(payload);
+    } catch (error) {
+      throw bearerErrorFor(error) ?? error;
+    }
+  }
+
+  /**
+   * Like `verify`, whatever the token's audience: for the authorization server itself, which
+   * introspects and revokes the tokens it issued for every API. A resource server must never
+   * accept a token this way.
+   */
+  async verifyAnyAudience(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys.getKey, this.anyAudienceChecks);
       return principalOf(payload);
     } catch (error) {
       throw bearerErrorFor(error) ?? error;

@@ -1,4 +1,5 @@
 import type { Client } from '../../clients/client.entity.js';
+import type { ClientTargets } from '../../tokens/client-targets.js';
 import type { CodeChallenge } from '../../tokens/pkce.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 
@@ -7,6 +8,9 @@ export interface CheckedRequest {
   responseType: ResponseTypeHandler;
   state?: string;
   nonce?: string;
+  /** The APIs the request is for (RFC 8707), the issuer standing for Portcullis's own. */
+  resources: string[];
+  /** The scope as items (ClientTargets): an API's scopes are qualified by its identifier. */
   scopes: string[];
   /** Absent: the code is bound to no challenge, or the response type issues no code. */
   pkce?: CodeChallenge;
@@ -19,6 +23,8 @@ export interface CheckInput {
   /** The query parameters as parsed: a repeated one is an array. */
   readonly query: Readonly<Record<string, unknown>>;
   readonly client: Client;
+  /** The client's audiences and per-API scopes, over the registered APIs of the moment. */
+  readonly targets: ClientTargets;
   readonly checked: Readonly<Partial<CheckedRequest>>;
   readonly responseTypes: ResponseTypeLookup;
 }

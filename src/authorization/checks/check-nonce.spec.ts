@@ -1,9 +1,16 @@
 import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { checkNonce } from './check-nonce.js';
+import { targetsOf } from '../../../test/support/client-targets.js';
 
 const check = (query: Record<string, unknown>) =>
-  checkNonce({ query, client: new Client(), checked: {}, responseTypes: () => undefined });
+  checkNonce({
+    query,
+    client: new Client(),
+    targets: targetsOf(new Client()),
+    checked: {},
+    responseTypes: () => undefined,
+  });
 
 describe('checkNonce', () => {
   it('reads nonce as sent, up to 512 characters', () => {

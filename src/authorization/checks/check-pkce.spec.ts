@@ -3,6 +3,7 @@ import { OAuthError } from '../../common/oauth-error.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import type { CheckedRequest } from './authorize-check.js';
 import { checkPkce } from './check-pkce.js';
+import { targetsOf } from '../../../test/support/client-targets.js';
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
@@ -29,7 +30,8 @@ const check = (
   query: Record<string, unknown>,
   client = publicClient,
   checked: Partial<CheckedRequest> = { responseType: handler(true) },
-) => checkPkce({ query, client, checked, responseTypes: () => undefined });
+) =>
+  checkPkce({ query, client, targets: targetsOf(client), checked, responseTypes: () => undefined });
 
 describe('checkPkce', () => {
   it('binds a code to its S256 challenge', () => {

@@ -1,10 +1,12 @@
 import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
+import { targetsOf } from '../../../test/support/client-targets.js';
 
 const input = (query: Record<string, unknown>) => ({
   query,
   client: new Client(),
+  targets: targetsOf(new Client()),
   checked: {},
   responseTypes: () => undefined,
 });

@@ -2,6 +2,7 @@ import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import { checkResponseType } from './check-response-type.js';
+import { targetsOf } from '../../../test/support/client-targets.js';
 
 const handler = (responseType: string, grantType: string): ResponseTypeHandler => ({
   responseType,
@@ -25,6 +26,7 @@ const check = (query: Record<string, unknown>, forClient = codeClient) =>
   checkResponseType({
     query,
     client: forClient,
+    targets: targetsOf(forClient),
     checked: {},
     responseTypes: (name) => registered.get(name),
   });

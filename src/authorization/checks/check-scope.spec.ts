@@ -1,10 +1,17 @@
 import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { checkScope } from './check-scope.js';
+import { targetsOf } from '../../../test/support/client-targets.js';
 
 const client = Object.assign(new Client(), { scope: 'openid email notes:read' });
 const check = (query: Record<string, unknown>) =>
-  checkScope({ query, client, checked: {}, responseTypes: () => undefined });
+  checkScope({
+    query,
+    client,
+    targets: targetsOf(client),
+    checked: {},
+    responseTypes: () => undefined,
+  });
 
 describe('checkScope', () => {
   it('reads the requested scopes, once each, in order', () => {

@@ -1,12 +1,13 @@
-import { grantedScope } from '../../tokens/requested-scope.js';
 import type { AuthorizeCheck } from './authorize-check.js';
 import { singleParameter } from './single-parameter.js';
 
 /**
- * RFC 6749 §3.3: well-formed scopes, all registered for the client; none requested means all
- * of the client's. The same rule as the token endpoint's (tokens/requested-scope.ts).
+ * RFC 6749 §3.3: well-formed scopes, each one the client may have with the requested
+ * resources (an identity scope, one of its own, or one an API defines and allows it); none
+ * requested means all of those. The same rule as the token endpoint's (ClientTargets.grant).
  */
-export const checkScope: AuthorizeCheck = ({ query, client }) => {
+export const checkScope: AuthorizeCheck = ({ query, targets, checked }) => {
   const requested = singleParameter(query, 'scope');
-  return { scopes: grantedScope(requested, client.scopes).toArray() };
+  const resources = checked.resources ?? targets.resources([]);
+  return { scopes: targets.grant(resources, requested).items.toArray() };
 };

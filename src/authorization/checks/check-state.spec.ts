@@ -1,9 +1,16 @@
 import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { checkState } from './check-state.js';
+import { targetsOf } from '../../../test/support/client-targets.js';
 
 const check = (query: Record<string, unknown>) =>
-  checkState({ query, client: new Client(), checked: {}, responseTypes: () => undefined });
+  checkState({
+    query,
+    client: new Client(),
+    targets: targetsOf(new Client()),
+    checked: {},
+    responseTypes: () => undefined,
+  });
 
 describe('checkState', () => {
   it('reads state as sent, up to 2048 characters', () => {

@@ -5,9 +5,11 @@ import { AUTHORIZE_CHECKS, runAuthorizeChecks } from './index.js';
 import { checkNonce } from './check-nonce.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
+import { checkResource } from './check-resource.js';
 import { checkResponseType } from './check-response-type.js';
 import { checkScope } from './check-scope.js';
 import { checkState } from './check-state.js';
+import { TEST_ISSUER, targetsOf } from '../../../test/support/client-targets.js';
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
@@ -37,7 +39,12 @@ const client = Object.assign(new Client(), {
 });
 
 const run = (query: Record<string, unknown>) =>
-  runAuthorizeChecks({ query, client, responseTypes: (name) => registered.get(name) });
+  runAuthorizeChecks({
+    query,
+    client,
+    targets: targetsOf(client),
+    responseTypes: (name) => registered.get(name),
+  });
 
 const refusal = (error: string, description: string) => new OAuthError(error, description);
 
@@ -48,6 +55,7 @@ describe('AUTHORIZE_CHECKS', () => {
       checkResponseType,
       checkState,
       checkNonce,
+      checkResource,
       checkScope,
       checkPkce,
     ]);
@@ -69,6 +77,7 @@ describe('runAuthorizeChecks', () => {
       responseType: code,
       state: 'xyz',
       nonce: 'n-1',
+      resources: [TEST_ISSUER],
       scopes: ['openid'],
       pkce: { codeChallenge: CHALLENGE, codeChallengeMethod: 'S256' },
     });

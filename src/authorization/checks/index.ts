@@ -2,6 +2,7 @@ import type { AuthorizeCheck, CheckedRequest, CheckInput } from './authorize-che
 import { checkNonce } from './check-nonce.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
+import { checkResource } from './check-resource.js';
 import { checkResponseType } from './check-response-type.js';
 import { checkScope } from './check-scope.js';
 import { checkState } from './check-state.js';
@@ -24,6 +25,7 @@ export const AUTHORIZE_CHECKS: readonly AuthorizeCheck[] = [
   checkResponseType,
   checkState,
   checkNonce,
+  checkResource,
   checkScope,
   checkPkce,
 ];
@@ -32,9 +34,9 @@ export const AUTHORIZE_CHECKS: readonly AuthorizeCheck[] = [
 export function runAuthorizeChecks(input: Omit<CheckInput, 'checked'>): CheckedRequest {
   let checked: Partial<CheckedRequest> = {};
   for (const check of AUTHORIZE_CHECKS) checked = { ...checked, ...check({ ...input, checked }) };
-  const { responseType, scopes } = checked;
-  // A table without checkResponseType or checkScope is a programming error, not a request's.
-  if (!responseType || !scopes)
-    throw new Error('the authorize checks read no response type or scope');
-  return { ...checked, responseType, scopes };
+  const { responseType, scopes, resources } = checked;
+  // A table without checkResponseType, checkResource or checkScope is a programming error.
+  if (!responseType || !scopes || !resources)
+    throw new Error('the authorize checks read no response type, resource or scope');
+  return { ...checked, responseType, scopes, resources };
 }

@@ -5,14 +5,15 @@ export interface ConsentPageModel {
   requestId: string;
   clientName: string;
   username: string;
-  scopes: { name: string; description: string }[];
+  scopes: { name: string; description: string; api?: string }[];
 }
+
+const scopeItem = (s: ConsentPageModel['scopes'][number]) =>
+  `<li>${escapeHtml(s.description)}${s.api ? ` <small>at ${escapeHtml(s.api)}</small>` : ''} <code>${escapeHtml(s.name)}</code></li>`;
 
 export function consentPage(model: ConsentPageModel): string {
   const scopes = model.scopes.length
-    ? `<ul class="scopes">${model.scopes
-        .map((s) => `<li>${escapeHtml(s.description)} <code>${escapeHtml(s.name)}</code></li>`)
-        .join('')}</ul>`
+    ? `<ul class="scopes">${model.scopes.map(scopeItem).join('')}</ul>`
     : '<p>It asks for no particular permission.</p>';
   return layout(
     'Allow access?',

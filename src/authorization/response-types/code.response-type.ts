@@ -19,6 +19,7 @@ export class CodeResponseType implements ResponseTypeHandler {
       redirectUri: request.redirectUri,
       redirectUriGiven: request.redirectUriGiven,
       scopes,
+      resources: request.resources,
       nonce: request.nonce,
       codeChallenge: request.codeChallenge,
       codeChallengeMethod: request.codeChallengeMethod,

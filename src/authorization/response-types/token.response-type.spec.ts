@@ -2,10 +2,19 @@ import { Client } from '../../clients/client.entity.js';
 import type { TokenMinter } from '../../tokens/token-minter.service.js';
 import { AuthorizationRequest } from '../authorization-request.entity.js';
 import { TokenResponseType } from './token.response-type.js';
+import { Scope } from '../../common/scope.js';
+import type { TokenAudience } from '../../tokens/token-audience.js';
+import { TEST_ISSUER, targetsOf } from '../../../test/support/client-targets.js';
 
-const client = Object.assign(new Client(), { clientId: 'spa' });
+const client = Object.assign(new Client(), {
+  clientId: 'spa',
+  scope: 'notes:read',
+  resourceScopes: {},
+  defaultResource: null,
+});
+const audience = { for: () => Promise.resolve(targetsOf(client)) } as unknown as TokenAudience;
 const consented = {
-  request: Object.assign(new AuthorizationRequest(), { responseType: 'token' }),
+  request: Object.assign(new AuthorizationRequest(), { responseType: 'token', resources: [] }),
   client,
   user: { userId: 'u1', username: 'alice', authTime: new Date(0) },
   scopes: ['notes:read'],
@@ -30,7 +39,7 @@ describe('TokenResponseType', () => {
       expires_in: 900,
       scope: 'notes:read',
     });
-    const handler = new TokenResponseType(fake);
+    const handler = new TokenResponseType(fake, audience);
     await expect(handler.answer(consented)).resolves.toEqual({
       access_token: 'ey.a.b',
       token_type: 'Bearer',
@@ -42,7 +51,8 @@ describe('TokenResponseType', () => {
         grantType: 'implicit',
         client,
         user: { id: 'u1', username: 'alice' },
-        scopes: ['notes:read'],
+        grant: { resources: [], items: Scope.of(['notes:read']) },
+        access: { audience: TEST_ISSUER, scope: Scope.of(['notes:read']), ttl: 900 },
         ip: '127.0.0.1',
       },
     ]);
@@ -54,12 +64,12 @@ describe('TokenResponseType', () => {
       token_type: 'Bearer',
       expires_in: 900,
     });
-    const handler = new TokenResponseType(fake);
+    const handler = new TokenResponseType(fake, audience);
     await expect(handler.answer(consented)).resolves.toMatchObject({ scope: '' });
   });
 
   it('answers in the fragment, for clients registered for implicit, with no code', () => {
-    expect(new TokenResponseType({} as TokenMinter)).toMatchObject({
+    expect(new TokenResponseType({} as TokenMinter, audience)).toMatchObject({
       responseType: 'token',
       grantType: 'implicit',
       responseMode: 'fragment',

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { Scope } from '../../common/scope.js';
+import { TokenAudience } from '../../tokens/token-audience.js';
 import { TokenMinter } from '../../tokens/token-minter.service.js';
 import type { ConsentedRequest, ResponseTypeHandler } from './response-type-handler.js';
 
@@ -10,14 +12,20 @@ export class TokenResponseType implements ResponseTypeHandler {
   readonly responseMode = 'fragment';
   readonly issuesCode = false;
 
-  constructor(private readonly minter: TokenMinter) {}
+  constructor(
+    private readonly minter: TokenMinter,
+    private readonly audience: TokenAudience,
+  ) {}
 
-  async answer({ client, user, scopes, ip }: ConsentedRequest) {
+  async answer({ request, client, user, scopes, ip }: ConsentedRequest) {
+    const grant = { resources: request.resources, items: Scope.of(scopes) };
+    const targets = await this.audience.for(client);
     const { response } = await this.minter.mint({
       grantType: this.grantType,
       client,
       user: { id: user.userId, username: user.username },
-      scopes,
+      grant,
+      access: targets.access(targets.pick(grant, []), grant.items, grant.resources),
       ip,
     });
     return {

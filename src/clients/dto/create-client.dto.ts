@@ -100,6 +100,37 @@ export class CreateClientDto {
   @MaxLength(300, { each: true })
   allowed_cors_origins?: string[];
 
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'https://billing.example.com': 'invoices:read invoices:write' },
+    description:
+      'The registered APIs (RFC 8707) this client may get tokens for, each with the space-separated scopes it may ask for there.',
+  })
+  @IsOptional()
+  @IsObject()
+  resource_scopes?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'https://billing.example.com',
+    description:
+      "The API of a request that names no resource: one of resource_scopes. Unset: the issuer (Portcullis's own APIs).",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  default_resource?: string | null;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Token exchange (RFC 8693) may issue tokens that act as the subject, without an act claim.',
+  })
+  @IsOptional()
+  @IsBoolean()
+  token_exchange_impersonation?: boolean;
+
   @ApiPropertyOptional({ type: JwksDto, nullable: true })
   @IsOptional()
   @IsObject()

@@ -5,6 +5,8 @@ import { OAuthError } from '../../common/oauth-error.js';
 import { UsersService } from '../../users/users.service.js';
 import { AuthorizationCodeStore, type CodeGrant } from '../authorization-code.store.js';
 import { TokenRevocation } from '../token-revocation.service.js';
+import { TokenAudience } from '../token-audience.js';
+import { Scope } from '../../common/scope.js';
 import { isCodeVerifier, verifierMatches } from '../pkce.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
@@ -13,6 +15,8 @@ import type { GrantHandler } from './grant-handler.js';
 
 interface CodeRequest {
   code: string;
+  /** The one API the access token is for (RFC 8707 §2.2); none: the grant's own. */
+  resources: string[];
   redirectUri?: string;
   codeVerifier?: string;
   ip: string;
@@ -36,6 +40,7 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     private readonly revocation: TokenRevocation,
     private readonly minter: TokenMinter,
     private readonly audit: AuditService,
+    private readonly audience: TokenAudience,
   ) {}
 
   validate(request: TokenRequest): Promise<CodeRequest> {
@@ -45,6 +50,7 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     }
     return Promise.resolve({
       code: request.require('code'),
+      resources: request.getAll('resource'),
       redirectUri: request.get('redirect_uri'),
       codeVerifier,
       ip: request.ip,
@@ -63,12 +69,17 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     this.check(grant, client, request);
     const user = await this.users.findActive(grant.userId);
     if (!user) throw INVALID('the user of this code is disabled or gone');
+    // The code is spent whatever happens next: RFC 6749 §4.1.2 allows one attempt.
+    const target = { resources: grant.resources, items: Scope.of(grant.scopes) };
+    const targets = await this.audience.for(client);
+    const audience = targets.pick(target, request.resources);
 
     const minted = await this.minter.mint({
       grantType: this.grantType,
       client,
       user: user,
-      scopes: grant.scopes,
+      grant: target,
+      access: targets.access(audience, target.items, target.resources),
       refresh: client.grantTypes.includes('refresh_token'),
       idToken: { authTime: grant.authTime, nonce: grant.nonce },
       ip: request.ip,

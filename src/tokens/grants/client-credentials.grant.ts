@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Client } from '../../clients/client.entity.js';
-import { grantedScope } from '../requested-scope.js';
+import type { AccessTarget, GrantTarget } from '../client-targets.js';
+import { TokenAudience } from '../token-audience.js';
 import { TokenMinter } from '../token-minter.service.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
 import type { GrantHandler } from './grant-handler.js';
 
 interface ClientGrant {
-  scopes: string[];
+  grant: GrantTarget;
+  access: AccessTarget;
   ip: string;
 }
 
@@ -16,16 +18,21 @@ interface ClientGrant {
 export class ClientCredentialsGrant implements GrantHandler<ClientGrant> {
   readonly grantType = 'client_credentials';
 
-  constructor(private readonly minter: TokenMinter) {}
+  constructor(
+    private readonly minter: TokenMinter,
+    private readonly audience: TokenAudience,
+  ) {}
 
-  validate(request: TokenRequest, client: Client): Promise<ClientGrant> {
-    return Promise.resolve({
-      scopes: grantedScope(request.get('scope'), client.scopes).toArray(),
-      ip: request.ip,
+  async validate(request: TokenRequest, client: Client): Promise<ClientGrant> {
+    const target = (await this.audience.for(client)).direct({
+      resources: request.getAll('resource'),
+      scope: request.get('scope'),
     });
+    return { ...target, ip: request.ip };
   }
 
-  async issue({ scopes, ip }: ClientGrant, client: Client): Promise<TokenResponse> {
-    return (await this.minter.mint({ grantType: this.grantType, client, scopes, ip })).response;
+  async issue({ grant, access, ip }: ClientGrant, client: Client): Promise<TokenResponse> {
+    return (await this.minter.mint({ grantType: this.grantType, client, grant, access, ip }))
+      .response;
   }
 }

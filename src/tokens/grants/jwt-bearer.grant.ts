@@ -9,14 +9,16 @@ import type { Client } from '../../clients/client.entity.js';
 import { ClientsService } from '../../clients/clients.service.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import { AppConfig } from '../../config/app-config.js';
-import { grantedScope } from '../requested-scope.js';
+import type { AccessTarget, GrantTarget } from '../client-targets.js';
+import { TokenAudience } from '../token-audience.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
 import { TokenMinter } from '../token-minter.service.js';
 import type { GrantHandler } from './grant-handler.js';
 
 interface JwtBearerRequest {
-  scopes: string[];
+  grant: GrantTarget;
+  access: AccessTarget;
   ttl?: number;
   sessionName?: string;
   jti: string;
@@ -37,6 +39,7 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     private readonly clients: ClientsService,
     private readonly minter: TokenMinter,
     private readonly config: AppConfig,
+    private readonly audience: TokenAudience,
   ) {}
 
   /**
@@ -66,7 +69,10 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     if (duration !== undefined && !/^[1-9]\d{0,5}$/.test(duration)) {
       throw OAuthError.invalidRequest('duration_seconds must be a positive integer');
     }
-    const scopes = grantedScope(request.get('scope'), client.scopes).toArray();
+    const target = (await this.audience.for(client)).direct({
+      resources: request.getAll('resource'),
+      scope: request.get('scope'),
+    });
     try {
       const { client: issuer, claims } = await this.assertions.verify(
         assertion,
@@ -83,7 +89,7 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
         throw new AssertionRejected('session_name must be a string of at most 256 characters');
       }
       return {
-        scopes,
+        ...target,
         ttl:
           duration === undefined
             ? undefined
@@ -102,7 +108,8 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     const minted = await this.minter.mint({
       grantType: this.grantType,
       client,
-      scopes: grant.scopes,
+      grant: grant.grant,
+      access: grant.access,
       ttl: grant.ttl,
       claims: grant.sessionName === undefined ? undefined : { session_name: grant.sessionName },
       ip: grant.ip,

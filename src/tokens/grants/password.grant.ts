@@ -7,7 +7,8 @@ import {
   PasswordAuthenticator,
 } from '../../users/password-authenticator.service.js';
 import type { User } from '../../users/user.entity.js';
-import { grantedScope } from '../requested-scope.js';
+import type { AccessTarget, GrantTarget } from '../client-targets.js';
+import { TokenAudience } from '../token-audience.js';
 import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
 import { TokenMinter } from '../token-minter.service.js';
@@ -15,7 +16,8 @@ import type { GrantHandler } from './grant-handler.js';
 
 interface PasswordGrantRequest {
   user: User;
-  scopes: string[];
+  grant: GrantTarget;
+  access: AccessTarget;
   ip: string;
 }
 
@@ -33,12 +35,14 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
   constructor(
     private readonly passwords: PasswordAuthenticator,
     private readonly minter: TokenMinter,
+    private readonly audience: TokenAudience,
   ) {}
 
   async validate(request: TokenRequest, client: Client): Promise<PasswordGrantRequest> {
     const username = request.require('username');
     const password = request.require('password');
     const requestedScope = request.get('scope');
+    const resources = request.getAll('resource');
 
     let user: User;
     try {
@@ -54,10 +58,13 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
       throw error;
     }
 
-    // A user's scope limits the client's; null is no limit.
-    const allowed =
-      user.scope === null ? client.scopes : client.scopes.intersect(Scope.stored(user.scope));
-    return { user, scopes: grantedScope(requestedScope, allowed).toArray(), ip: request.ip };
+    const target = (await this.audience.for(client)).direct({
+      resources,
+      scope: requestedScope,
+      // A user's scope limits the client's; null is no limit.
+      limit: user.scope === null ? undefined : Scope.stored(user.scope),
+    });
+    return { user, ...target, ip: request.ip };
   }
 
   async issue(grant: PasswordGrantRequest, client: Client): Promise<TokenResponse> {
@@ -65,7 +72,8 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
       grantType: this.grantType,
       client,
       user: grant.user,
-      scopes: grant.scopes,
+      grant: grant.grant,
+      access: grant.access,
       refresh: client.grantTypes.includes('refresh_token'),
       ip: grant.ip,
     });

@@ -8,9 +8,18 @@ import { TokenRequest } from '../token-request.js';
 import type { TokenRevocation } from '../token-revocation.service.js';
 import { RefreshTokenGrant } from './refresh-token.grant.js';
 import { refused } from '../../../test/support/refused.js';
+import { TEST_ISSUER, targetsOf } from '../../../test/support/client-targets.js';
+import { Scope } from '../../common/scope.js';
+import type { TokenAudience } from '../token-audience.js';
 
 // The grant's part: reading the request, and answering each of the store's outcomes.
-const client = Object.assign(new Client(), { clientId: 'app', scope: 'read write' });
+const client = Object.assign(new Client(), {
+  clientId: 'app',
+  scope: 'read write',
+  resourceScopes: {},
+  defaultResource: null,
+});
+const audience = { for: () => Promise.resolve(targetsOf(client)) } as unknown as TokenAudience;
 const ID: AccessTokenId = { jti: 'jti-1', iat: 1000, exp: 1900 };
 
 function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {
@@ -34,7 +43,7 @@ function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {
   const audit = {
     record: (record: AuditRecord) => (audited.push(record), Promise.resolve()),
   } as unknown as AuditService;
-  const grant = new RefreshTokenGrant(store, revocation, minter, audit);
+  const grant = new RefreshTokenGrant(store, revocation, minter, audit, audience);
   return { grant, consumed, revocations, audited, signed };
 }
 
@@ -46,7 +55,12 @@ describe('RefreshTokenGrant', () => {
     const { grant } = grantWith({ outcome: 'invalid' });
     await expect(
       grant.validate(request({ refresh_token: 't', scope: 'read read' })),
-    ).resolves.toEqual({ refreshToken: 't', requested: ['read'], ip: '127.0.0.1' });
+    ).resolves.toEqual({
+      refreshToken: 't',
+      requested: ['read'],
+      resource: undefined,
+      ip: '127.0.0.1',
+    });
     expect(
       (await refused(() => grant.validate(request({ refresh_token: 't', scope: 'a"b' })))).error,
     ).toBe('invalid_scope');
@@ -66,8 +80,10 @@ describe('RefreshTokenGrant', () => {
         token: 't',
         clientId: 'app',
         requested: ['read'],
-        clientScopes: ['read', 'write'],
-        access: { jti: 'jti-1', expiresAt: 1900, ip: '10.0.0.1' },
+        resource: undefined,
+        clientItems: ['read', 'write'],
+        lifetimes: { [TEST_ISSUER]: 900 },
+        access: { jti: 'jti-1', issuedAt: 1000, ip: '10.0.0.1' },
       },
     ]);
   });
@@ -78,6 +94,9 @@ describe('RefreshTokenGrant', () => {
       successor: 'next',
       grant: { familyId: 'f', clientId: 'app', userId: 'u', scopes: ['read', 'write'] },
       scopes: ['read'],
+      audience: TEST_ISSUER,
+      resources: [TEST_ISSUER],
+      expiresAt: 1900,
       username: 'una',
     });
     await expect(grant.issue({ refreshToken: 't', ip: 'ip' }, client)).resolves.toEqual({
@@ -90,7 +109,8 @@ describe('RefreshTokenGrant', () => {
           grantType: 'refresh_token',
           client,
           user: { id: 'u', username: 'una' },
-          scopes: ['read'],
+          grant: { resources: [TEST_ISSUER], items: Scope.of(['read']) },
+          access: { audience: TEST_ISSUER, scope: Scope.of(['read']), ttl: 900 },
           ip: 'ip',
         },
         ID,

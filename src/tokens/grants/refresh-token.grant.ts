@@ -9,13 +9,20 @@ import type { TokenRequest } from '../token-request.js';
 import type { TokenResponse } from '../token-response.js';
 import { TokenMinter } from '../token-minter.service.js';
 import type { GrantHandler } from './grant-handler.js';
+import { TokenAudience } from '../token-audience.js';
+import { resourceIdentifierProblem } from '../../apis/resource-identifier.js';
 
 interface RefreshRequest {
   refreshToken: string;
   /** Parsed; undefined when the request named no scope. */
   requested?: string[];
+  /** The one API asked for (RFC 8707 §2.2); undefined: the grant's own audience. */
+  resource?: string;
   ip: string;
 }
+
+/** The scope name of an item (TokenAudience): what follows the API identifier's `#`. */
+const nameOf = (item: string) => item.slice(item.lastIndexOf('#') + 1);
 
 const INVALID = () =>
   new OAuthError('invalid_grant', 'the refresh token is invalid, expired or revoked');
@@ -35,6 +42,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
     private readonly revocation: TokenRevocation,
     private readonly minter: TokenMinter,
     private readonly audit: AuditService,
+    private readonly audience: TokenAudience,
   ) {}
 
   validate(request: TokenRequest): Promise<RefreshRequest> {
@@ -44,34 +52,55 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
     if (scope !== undefined && requested === undefined)
       throw new OAuthError('invalid_scope', 'scope is malformed');
     if (refreshToken.length > 512) throw INVALID();
-    return Promise.resolve({ refreshToken, requested, ip: request.ip });
+    const resources = request.getAll('resource');
+    if (resources.length > 1) {
+      throw new OAuthError(
+        'invalid_target',
+        'an access token is for one resource; ask for each in its own token request',
+      );
+    }
+    const [resource] = resources;
+    const problem = resource === undefined ? undefined : resourceIdentifierProblem(resource);
+    if (problem) throw new OAuthError('invalid_target', `resource ${problem}`);
+    return Promise.resolve({ refreshToken, requested, resource, ip: request.ip });
   }
 
   async issue(request: RefreshRequest, client: Client): Promise<TokenResponse> {
-    const access = this.minter.newAccessTokenId();
+    const id = this.minter.newAccessTokenId();
+    const targets = await this.audience.for(client);
     const consumption = await this.refreshTokens.consume({
       token: request.refreshToken,
       clientId: client.clientId,
       requested: request.requested,
-      clientScopes: client.scopes.toArray(),
-      access: { jti: access.jti, expiresAt: access.exp, ip: request.ip },
+      resource: request.resource,
+      clientItems: targets.clientItems().toArray(),
+      lifetimes: targets.lifetimes(),
+      access: { jti: id.jti, issuedAt: id.iat, ip: request.ip },
     });
     switch (consumption.outcome) {
       case 'granted': {
         const { grant, username } = consumption;
+        const items = Scope.of(consumption.scopes);
+        const access = targets.access(consumption.audience, items, consumption.resources);
         const minted = await this.minter.sign(
           {
             grantType: this.grantType,
             client,
             user: grant.userId ? { id: grant.userId, username: username! } : undefined,
-            scopes: consumption.scopes,
+            grant: { resources: consumption.resources, items },
+            access,
             ip: request.ip,
           },
-          access,
+          { ...id, exp: consumption.expiresAt },
           { token: consumption.successor, familyId: grant.familyId },
         );
         return minted.response;
       }
+      case 'target_not_granted':
+        throw new OAuthError(
+          'invalid_target',
+          `resource was not granted, or this client may no longer use it: ${consumption.target}`,
+        );
       case 'reused':
         await this.revokeReused(consumption.familyId, client, request.ip);
         throw INVALID();
@@ -80,7 +109,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
       case 'scope_not_granted':
         throw new OAuthError(
           'invalid_scope',
-          `scope not allowed for this client: ${Scope.of(consumption.outside).toString()}`,
+          `scope not allowed for this client: ${Scope.of(consumption.outside.map(nameOf)).toString()}`,
         );
       case 'invalid':
         throw INVALID();

@@ -1,0 +1,8 @@
+import { OmitType, PartialType } from '@nestjs/swagger';
+import { CreateApiDto } from './create-api.dto.js';
+
+/**
+ * A partial update. The identifier is not among the fields: tokens already issued carry it
+ * as their `aud`, so an API with another identifier is another API.
+ */
+export class UpdateApiDto extends PartialType(OmitType(CreateApiDto, ['identifier'] as const)) {}
