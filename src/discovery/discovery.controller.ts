@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApisService } from '../apis/apis.service.js';
 import { ResponseTypeRegistry } from '../authorization/response-types/response-type-registry.js';
 import { ASSERTION_ALGORITHMS } from '../clients/client-assertion.verifier.js';
 import { AUTH_METHODS } from '../clients/client-metadata.rules.js';
@@ -17,13 +18,15 @@ export class DiscoveryController {
     private readonly config: AppConfig,
     private readonly grants: GrantRegistry,
     private readonly responseTypes: ResponseTypeRegistry,
+    private readonly apis: ApisService,
   ) {}
 
   @Get('oauth-authorization-server')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOkResponse({ description: 'Authorization server metadata (RFC 8414).' })
-  metadata() {
+  async metadata() {
     const issuer = this.config.issuer;
+    const catalog = await this.apis.catalog();
     return {
       issuer,
       authorization_endpoint: `${issuer}/oauth/authorize`,
@@ -46,6 +49,9 @@ export class DiscoveryController {
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
       introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       service_documentation: `${issuer}/docs`,
+      // RFC 9728 §4: the resource indicators (RFC 8707) tokens can be issued for, the issuer
+      // standing for Portcullis's own APIs.
+      protected_resources: [issuer, ...catalog.keys()],
     };
   }
 
@@ -53,9 +59,9 @@ export class DiscoveryController {
   @Get('openid-configuration')
   @Header('Cache-Control', 'public, max-age=300')
   @ApiOkResponse({ description: 'OpenID Provider metadata.' })
-  openidConfiguration() {
+  async openidConfiguration() {
     return {
-      ...this.metadata(),
+      ...(await this.metadata()),
       // ID tokens come from the code flow; `token` alone carries none.
       response_types_supported: this.responseTypes.responseTypes(),
       subject_types_supported: ['public'],

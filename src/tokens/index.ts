@@ -4,7 +4,6 @@ export { AuthorizationCodeStore } from './authorization-code.store.js';
 export { GrantRegistry } from './grant-registry.js';
 export { checkCodeChallenge } from './pkce.js';
 export type { CodeChallenge } from './pkce.js';
-export { grantedScope } from './requested-scope.js';
 export { RequiresLiveToken } from './requires-live-token.decorator.js';
 export { ClientTargets, IDENTITY_SCOPES } from './client-targets.js';
 export type { AccessTarget, GrantTarget } from './client-targets.js';

@@ -169,6 +169,49 @@ describe('RefreshTokenStore', () => {
     expect(ofUser.filter((f) => f.revokedNow).map((f) => f.familyId)).toEqual([forClient.familyId]);
   });
 
+  it('issues for any audience of the grant, one at a time, each with its own lifetime', async () => {
+    const API = 'https://billing.example.com';
+    const { token } = await store.start(
+      {
+        clientId: 'app',
+        userId,
+        scopes: ['openid', `${API}#read`],
+        resources: [API, ISSUER],
+        audience: API,
+      },
+      { ...access(), details: {} },
+    );
+    const lifetimes = { [ISSUER]: 900, [API]: 120 };
+    const clientItems = ['openid', `${API}#read`];
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const at = () => ({ jti: randomToken(16), issuedAt });
+    // An audience the grant does not cover, or one the client may no longer have: nothing consumed.
+    expect(
+      await consume(token, { resource: 'https://other.example.com', lifetimes, clientItems }),
+    ).toEqual({ outcome: 'target_not_granted', target: 'https://other.example.com' });
+    expect(
+      await consume(token, { resource: API, lifetimes: { [ISSUER]: 900 }, clientItems }),
+    ).toEqual({ outcome: 'target_not_granted', target: API });
+    // No resource: the grant's own audience; scope names asked for mean that API's.
+    const first = await consume(token, {
+      lifetimes,
+      clientItems,
+      requested: ['read'],
+      access: at(),
+    });
+    expect(first).toMatchObject({
+      outcome: 'granted',
+      audience: API,
+      resources: [API, ISSUER],
+      scopes: [`${API}#read`],
+      expiresAt: issuedAt + 120,
+    });
+    if (first.outcome !== 'granted') throw new Error('not granted');
+    expect(
+      await consume(first.successor, { resource: ISSUER, lifetimes, clientItems, access: at() }),
+    ).toMatchObject({ outcome: 'granted', audience: ISSUER, expiresAt: issuedAt + 900 });
+  });
+
   it('inspects a token: active until consumed', async () => {
     const { token, familyId } = await start();
     expect(await store.inspect(token)).toMatchObject({ familyId, active: true, userId });

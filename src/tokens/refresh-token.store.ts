@@ -172,8 +172,10 @@ const CONSUME_BATCH = `
   issued_rows AS (
     SELECT jti, client_id, user_id, family_id, to_timestamp(access_expires_at) AS expires_at,
            'refresh.rotated' AS type, ip,
-           jsonb_build_object('grant_type', 'refresh_token', 'scope', granted_scope, 'aud', target,
-                              'jti', jti, 'family_id', family_id) AS details
+           jsonb_build_object('grant_type', 'refresh_token', 'scope', granted_scope, 'jti', jti,
+                              'family_id', family_id)
+             || CASE WHEN target = $12::text THEN '{}'::jsonb
+                     ELSE jsonb_build_object('aud', target) END AS details
       FROM consumed),
   issued AS (${insertIssuedAccessTokensFrom('issued_rows')}),
   audited AS (${AuditService.insertFrom('issued_rows')})

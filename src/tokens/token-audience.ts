@@ -12,6 +12,10 @@ export class TokenAudience {
     private readonly config: AppConfig,
   ) {}
 
+  get issuer(): string {
+    return this.config.issuer;
+  }
+
   async for(client: Client): Promise<ClientTargets> {
     return new ClientTargets(
       client,

@@ -60,12 +60,13 @@ export class TokenMinter {
   async mint(request: MintRequest): Promise<Minted> {
     const { client, user } = request;
     const id = this.accessTokens.newId(Math.min(request.access.ttl, request.ttl ?? Infinity));
-    const details = {
+    // `aud` only for a registered API: a token without it is for the issuer, as always.
+    const details: Record<string, unknown> = {
       grant_type: request.grantType,
       scope: request.access.scope.toString(),
-      aud: request.access.audience,
       jti: id.jti,
     };
+    if (request.access.audience !== this.audience.issuer) details.aud = request.access.audience;
     let refresh: { token: string; familyId: string } | undefined;
     if (request.refresh) {
       refresh = await this.refreshTokens.start(

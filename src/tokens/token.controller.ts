@@ -1,6 +1,7 @@
 import { Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConsumes,
   ApiOkResponse,
   ApiTags,
@@ -13,6 +14,7 @@ import { OAuthError } from '../common/oauth-error.js';
 import { clientCredentials, readForm } from './form-request.js';
 import { GrantRegistry } from './grant-registry.js';
 import type { TokenResponse } from './token-response.js';
+import { TOKEN_REQUEST_SCHEMA } from './token-request.schema.js';
 
 @ApiTags('oauth')
 @Controller('oauth')
@@ -28,8 +30,11 @@ export class TokenController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody({ schema: TOKEN_REQUEST_SCHEMA })
   @ApiOkResponse({ description: 'An access token (RFC 6749 §5.1).' })
-  @ApiBadRequestResponse({ description: 'An RFC 6749 §5.2 error.' })
+  @ApiBadRequestResponse({
+    description: 'An RFC 6749 §5.2 error, or invalid_target (RFC 8707) for a resource refused.',
+  })
   @ApiUnauthorizedResponse({ description: 'invalid_client.' })
   @ApiTooManyRequestsResponse({ description: 'Too many failed password attempts.' })
   async token(@Req() request: FastifyRequest): Promise<TokenResponse> {

@@ -24,8 +24,7 @@ export class AccessTokenVerifier {
       typ: 'at+jwt',
       clockTolerance: options.clockToleranceSeconds ?? 5,
     };
-    const { audience: _audience, ...anyAudience } = this.checks;
-    this.anyAudienceChecks = anyAudience;
+    this.anyAudienceChecks = { ...this.checks, audience: undefined };
   }
 
   /** The principal of a valid token; otherwise throws the BearerError to answer with. */
