@@ -59,6 +59,14 @@ describe('ClientTargets', () => {
       });
     });
 
+    it('refuses a default API that is no longer registered', () => {
+      const gone = targets({ defaultResource: 'https://gone.example.com' });
+      expect(refusedSync(() => gone.resources([]))).toMatchObject({
+        error: 'invalid_target',
+        description: 'default_resource is no longer a registered API: https://gone.example.com',
+      });
+    });
+
     it('refuses a registered API the client is not allowed', () => {
       const only = targets({ resourceScopes: { [BILLING]: 'read' } });
       expect(refusedSync(() => only.resources([NOTES])).error).toBe('invalid_target');

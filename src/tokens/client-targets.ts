@@ -76,7 +76,12 @@ export class ClientTargets {
    * or the issuer.
    */
   resources(requested: readonly string[]): string[] {
-    if (requested.length === 0) return [this.client.defaultResource ?? this.issuer];
+    if (requested.length === 0) {
+      const fallback = this.client.defaultResource ?? this.issuer;
+      if (fallback !== this.issuer && !this.mayUse(fallback))
+        throw invalidTarget(`default_resource is no longer a registered API: ${fallback}`);
+      return [fallback];
+    }
     if (requested.length > 10) throw invalidTarget('at most 10 resource values may be sent');
     for (const resource of requested) {
       const problem = resourceIdentifierProblem(resource);

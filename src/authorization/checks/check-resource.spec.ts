@@ -3,6 +3,7 @@ import { refusedSync } from '../../../test/support/refused.js';
 import type { ApiCatalog } from '../../apis/apis.service.js';
 import { RegisteredApi } from '../../apis/registered-api.entity.js';
 import { Client } from '../../clients/client.entity.js';
+import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import { checkResource } from './check-resource.js';
 import { checkScope } from './check-scope.js';
 
@@ -48,6 +49,18 @@ describe('checkResource', () => {
       expect(refusedSync(() => checkResource(input({ resource }))).error).toBe('invalid_target');
     },
   );
+
+  it('refuses several resources for a response type that answers with a token', () => {
+    const token = { issuesCode: false } as ResponseTypeHandler;
+    const code = { issuesCode: true } as ResponseTypeHandler;
+    const both = { resource: [BILLING, TEST_ISSUER] };
+    expect(refusedSync(() => checkResource(input(both, { responseType: token }))).error).toBe(
+      'invalid_target',
+    );
+    expect(checkResource(input(both, { responseType: code }))).toEqual({
+      resources: [BILLING, TEST_ISSUER],
+    });
+  });
 
   it('lets checkScope read the API’s scopes for those resources', () => {
     expect(checkScope(input({ scope: 'openid read' }, { resources: [BILLING] }))).toEqual({
