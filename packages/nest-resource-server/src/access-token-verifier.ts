@@ -25,7 +25,8 @@ export class AccessTokenVerifier {
       typ: 'at+jwt',
       clockTolerance: options.clockToleranceSeconds ?? 5,
     };
-    const { audience: _audience, ...anyAudience } = this.checks;
+    const anyAudience = { ...this.checks };
+    delete anyAudience.audience;
     this.anyAudienceChecks = anyAudience;
   }
 

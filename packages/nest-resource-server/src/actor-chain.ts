@@ -13,15 +13,19 @@ export function actorOf(act: unknown): Actor | undefined {
   if (act === undefined) return undefined;
   const subs: string[] = [];
   for (let level: unknown = act; level !== undefined;) {
-    const sub = (level as { sub?: unknown } | null)?.sub;
-    if (typeof level !== 'object' || typeof sub !== 'string' || subs.length === MAX_ACTOR_DEPTH) {
-      throw new BearerError('invalid_token', 'the access token has a malformed act claim', 401);
-    }
+    if (typeof level !== 'object' || level === null || subs.length === MAX_ACTOR_DEPTH)
+      throw malformed();
+    const { sub, act: earlier } = level as { sub?: unknown; act?: unknown };
+    if (typeof sub !== 'string') throw malformed();
     subs.push(sub);
-    level = (level as { act?: unknown }).act;
+    level = earlier;
   }
   return subs.reduceRight<Actor | undefined>(
     (actor, sub) => (actor ? { sub, actor } : { sub }),
     undefined,
   );
+}
+
+function malformed(): BearerError {
+  return new BearerError('invalid_token', 'the access token has a malformed act claim', 401);
 }
