@@ -12,6 +12,8 @@ import {
   type Registered,
 } from '../support/flows.js';
 import { activeSigningKey } from '../support/server-keys.js';
+import { paramsOf, valueFrom } from '../fuzz/support/arbitraries.js';
+import { fuzz, PROPERTY_TIMEOUT_MS } from '../fuzz/support/fuzz-run.js';
 import { startDownstream, startSibling, type ServerProcess } from '../support/server-process.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -373,6 +375,62 @@ describe('token exchange (RFC 8693)', () => {
       });
     });
   });
+
+  it(
+    'answers any mix of exchange parameters with a token or an RFC error, and a refusal issues nothing',
+    async () => {
+      const subject = await userToken();
+      const ownToken = await t.http.clientToken(
+        notesService.client_id,
+        notesService.client_secret!,
+      );
+      const targets = [STORAGE, NOTES, ARCHIVE, OTHER, t.baseUrl];
+      const tokenTypes = [ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE];
+      await fuzz(
+        paramsOf({
+          subject_token: valueFrom([subject, ownToken]),
+          subject_token_type: valueFrom(tokenTypes),
+          actor_token: valueFrom([ownToken, subject]),
+          actor_token_type: valueFrom(tokenTypes),
+          resource: valueFrom(targets),
+          audience: valueFrom(targets),
+          scope: valueFrom(['attachments:read', 'attachments:write', 'notes:read']),
+          requested_token_type: valueFrom(tokenTypes),
+        }),
+        async (params) => {
+          const body = new URLSearchParams([['grant_type', TOKEN_EXCHANGE], ...params]).toString();
+          const before = await issued();
+          const res = await t.http.request<{
+            access_token?: string;
+            issued_token_type?: string;
+            error?: string;
+            error_description?: string;
+          }>('POST', '/oauth/token', {
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+            auth: basic(notesService),
+          });
+          if (res.status === 200) {
+            expect(res.body.issued_token_type).toBe(ACCESS_TOKEN_TYPE);
+            expect(claimsOf(res.body.access_token!)).toMatchObject({
+              sub: ivy.id,
+              client_id: notesService.client_id,
+              act: { sub: notesService.client_id },
+            });
+            return;
+          }
+          // Past Fastify's body limit (64 KiB, src/app.setup.ts) nothing is read at all.
+          expect(res.status).toBe(Buffer.byteLength(body) > 64 * 1024 ? 413 : 400);
+          expect(['invalid_request', 'invalid_grant', 'invalid_scope', 'invalid_target']).toContain(
+            res.body.error,
+          );
+          expect(typeof res.body.error_description).toBe('string');
+          expect(await issued()).toEqual(before);
+        },
+      );
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   describe('refusals: the RFC error, and nothing issued', () => {
     const refusals: [
