@@ -2,13 +2,17 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { BearerAuthGuard, ResourceServerModule } from '@portcullis/nest-resource-server';
+import { AttachmentsController } from './attachments.controller.js';
+import { DownstreamClient } from './downstream.client.js';
 import { NotesController } from './notes.controller.js';
 
 /**
  * A sibling service protected by Portcullis tokens. Configuration comes from the environment:
  * ISSUER (required), AUDIENCE (default: the issuer), RESOURCE (its resource identifier for
- * RFC 9728 metadata; default http://HOST:PORT), and for revocation-aware mode
- * INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET.
+ * RFC 9728 metadata; default http://HOST:PORT), for revocation-aware mode
+ * INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET, and for the attachments route,
+ * which calls the storage service with an exchanged token, DOWNSTREAM_URL,
+ * DOWNSTREAM_AUDIENCE, EXCHANGE_CLIENT_ID and EXCHANGE_CLIENT_SECRET (DownstreamClient).
  */
 @Module({
   imports: [
@@ -37,8 +41,8 @@ import { NotesController } from './notes.controller.js';
       },
     }),
   ],
-  controllers: [NotesController],
+  controllers: [NotesController, AttachmentsController],
   // Every route needs a token unless it says @Public().
-  providers: [{ provide: APP_GUARD, useClass: BearerAuthGuard }],
+  providers: [DownstreamClient, { provide: APP_GUARD, useClass: BearerAuthGuard }],
 })
 export class SiblingModule {}

@@ -59,6 +59,8 @@ export class TokenInspector {
       aud: claims.aud,
       jti: claims.jti,
       ...(typeof claims.session_name === 'string' ? { session_name: claims.session_name } : {}),
+      // RFC 8693 §4.1: who acts for the subject of an exchanged token.
+      ...(claims.act !== undefined ? { act: claims.act } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { AuditRecord } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenIssuer, type AccessTokenId } from './access-token.issuer.js';
@@ -15,13 +16,24 @@ export interface MintRequest {
   client: Client;
   /** The resource owner; absent when the client acts for itself. */
   user?: Pick<User, 'id' | 'username'>;
+  /**
+   * The token's `sub` when there is no user and it is not the client: another client's, whose
+   * token this client exchanged (RFC 8693).
+   */
+  subject?: string;
   /** What the grant covers, as TokenAudience answers it: a refresh-token family keeps it. */
   grant: GrantTarget;
   /** The access token: its one audience, its scope there, its lifetime. */
   access: AccessTarget;
   /** A shorter access-token lifetime, when the grant asks for one. */
   ttl?: number;
+  /** Further claims, such as `act` (RFC 8693 §4.1); never replace the registered ones. */
   claims?: Record<string, unknown>;
+  /**
+   * The audit row of an issuance without a refresh token, when it is more than `token.issued`:
+   * its type, and details added to the usual ones (grant type, scope, aud, jti).
+   */
+  event?: { type: AuditRecord['type']; details: Record<string, unknown> };
   /** Starts a refresh-token family for the grant. */
   refresh?: boolean;
   /** An OpenID Connect ID token, when the grant has the `openid` scope and a user. */
@@ -62,11 +74,13 @@ export class TokenMinter {
     const id = this.accessTokens.newId(Math.min(request.access.ttl, request.ttl ?? Infinity));
     // `aud` only for a registered API: a token without it is for the issuer, as always.
     const details: Record<string, unknown> = {
+      ...request.event?.details,
       grant_type: request.grantType,
       scope: request.access.scope.toString(),
       jti: id.jti,
     };
     if (request.access.audience !== this.audience.issuer) details.aud = request.access.audience;
+    const type = request.event?.type ?? 'token.issued';
     let refresh: { token: string; familyId: string } | undefined;
     if (request.refresh) {
       refresh = await this.refreshTokens.start(
@@ -88,7 +102,7 @@ export class TokenMinter {
           familyId: null,
           expiresAt: id.exp,
         },
-        { type: 'token.issued', ip: request.ip, details },
+        { type, ip: request.ip, details },
       );
     }
     return this.sign(request, id, refresh);
@@ -109,7 +123,7 @@ export class TokenMinter {
     const [access, idToken] = await Promise.all([
       this.accessTokens.sign(
         {
-          subject: user?.id ?? client.clientId,
+          subject: user?.id ?? request.subject ?? client.clientId,
           audience: request.access.audience,
           clientId: client.clientId,
           scope,

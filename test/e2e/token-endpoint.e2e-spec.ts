@@ -376,6 +376,7 @@ describe('token endpoint', () => {
           'password',
           'refresh_token',
           'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
           'implicit',
         ],
         response_types_supported: ['code', 'token'],

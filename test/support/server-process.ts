@@ -4,6 +4,7 @@ import { freePort } from '../../src/common/ports.js';
 
 const MAIN = path.resolve('dist/src/main.js');
 export const SIBLING_MAIN = path.resolve('dist/examples/sibling-service/main.js');
+export const DOWNSTREAM_MAIN = path.resolve('dist/examples/downstream-service/main.js');
 
 /** The environment a fresh shell would give the server: nothing of the test runner's. */
 function baseEnv(): Record<string, string> {
@@ -92,6 +93,14 @@ export async function startServer(
 /** Starts the example sibling service (examples/sibling-service), healthy once /public answers. */
 export function startSibling(env: Record<string, string>): Promise<ServerProcess> {
   return startServer(env, { main: SIBLING_MAIN, healthPath: '/public' });
+}
+
+/**
+ * Starts the example storage service (examples/downstream-service), which the sibling calls
+ * with exchanged tokens; healthy once /public answers.
+ */
+export function startDownstream(env: Record<string, string>): Promise<ServerProcess> {
+  return startServer(env, { main: DOWNSTREAM_MAIN, healthPath: '/public' });
 }
 
 /** Runs the server expecting it to exit by itself (a refused configuration). */

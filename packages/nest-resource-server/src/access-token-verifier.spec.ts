@@ -102,6 +102,16 @@ describe('AccessTokenVerifier (in-process keys)', () => {
     });
   });
 
+  it('gives the actor chain of a delegated token (RFC 8693 act), current actor first', async () => {
+    const principal = await verifier.verify(
+      await sign({ client_id: 'storage', act: { sub: 'storage', act: { sub: 'notes' } } }),
+    );
+    expect(principal.sub).toBe('user-1');
+    expect(principal.clientId).toBe('storage');
+    expect(principal.actor).toEqual({ sub: 'storage', actor: { sub: 'notes' } });
+    await expect(verifier.verify(await sign())).resolves.toHaveProperty('actor', undefined);
+  });
+
   it.each(['at+jwt', 'application/at+jwt', 'AT+JWT'])('accepts typ %s', async (typ) => {
     await expect(verifier.verify(await sign({}, { typ }))).resolves.toBeDefined();
   });
@@ -184,6 +194,11 @@ describe('AccessTokenVerifier (in-process keys)', () => {
           es.privateKey,
         ),
       'unsupported critical header (crit)',
+    ],
+    [
+      'an act claim without a sub',
+      () => sign({ act: { client_id: 'notes' } }),
+      'the access token has a malformed act claim',
     ],
     [
       'a tampered payload',

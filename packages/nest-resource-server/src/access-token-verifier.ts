@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { actorOf } from './actor-chain.js';
 import { IssuerKeys } from './issuer-keys.js';
 import type { Principal } from './principal.js';
 import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
@@ -60,6 +61,7 @@ function principalOf(claims: JWTPayload): Principal {
     scopes: (str(claims.scope) ?? '').split(' ').filter(Boolean),
     username: str(claims.username),
     sessionName: str(claims.session_name),
+    actor: actorOf(claims.act),
     claims,
   };
 }

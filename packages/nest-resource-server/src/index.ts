@@ -6,7 +6,7 @@ export {
   type ProtectedResourceMetadata,
 } from './protected-resource-metadata.js';
 export { Principal } from './principal.decorator.js';
-export type { Principal as AccessTokenPrincipal } from './principal.js';
+export type { Actor as AccessTokenActor, Principal as AccessTokenPrincipal } from './principal.js';
 export { ResourceServerModule } from './resource-server.module.js';
 export type {
   IntrospectionOptions,
