@@ -392,6 +392,8 @@ describe('token endpoint', () => {
         introspection_endpoint_auth_methods_supported: methods.filter((m) => m !== 'none'),
         introspection_endpoint_auth_signing_alg_values_supported: algs,
         service_documentation: `${t.baseUrl}/docs`,
+        // RFC 9728 §4: no API is registered here, so only Portcullis's own.
+        protected_resources: [t.baseUrl],
       });
     });
 
