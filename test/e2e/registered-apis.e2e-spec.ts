@@ -188,6 +188,23 @@ describe('admin API: registered APIs (RFC 8707 resource servers)', () => {
       });
     });
 
+    it('refuses null for any field: none can be unset (400, never a 500)', async () => {
+      const before = (await t.http.get<ApiBody>(`/admin/apis/${billing.id}`, admin)).body;
+      for (const field of ['name', 'scopes', 'access_token_ttl', 'dpop_bound_access_tokens']) {
+        const res = await patch(billing.id, { [field]: null });
+        expect(res.status).toBe(400);
+        expect(res.body.error).toBe('invalid_request');
+        expect(res.body.error_description).toContain(field);
+      }
+      expect((await t.http.get<ApiBody>(`/admin/apis/${billing.id}`, admin)).body).toEqual(before);
+      const created = await create({
+        identifier: 'https://null.example.com',
+        name: 'N',
+        scopes: null,
+      });
+      expect(created.status).toBe(400);
+    });
+
     it('deletes an API: 204, then 404, and records api.deleted', async () => {
       const res = await t.http.request('DELETE', `/admin/apis/${billing.id}`, { auth: admin });
       expect(res.status).toBe(204);
@@ -401,6 +418,42 @@ describe('admin API: registered APIs (RFC 8707 resource servers)', () => {
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_client_metadata');
       expect(await countClients()).toBe(before);
+    });
+
+    it('takes null to unset default_resource only; null for other metadata is refused', async () => {
+      const client = await registerClient(t, admin, {
+        grant_types: ['client_credentials'],
+        scope: 'notes:read',
+        resource_scopes: { [READS]: 'read' },
+        default_resource: READS,
+      });
+      const path = `/admin/clients/${client.client_id}`;
+      for (const field of [
+        'resource_scopes',
+        'token_exchange_impersonation',
+        'client_name',
+        'scope',
+        'grant_types',
+        'require_pkce',
+      ]) {
+        const before = await countClients();
+        const created = await createClient({ grant_types: ['client_credentials'], [field]: null });
+        expect(created.status).toBe(400);
+        expect(created.body.error).toBe('invalid_client_metadata');
+        expect(await countClients()).toBe(before);
+        const updated = await t.http.json<ClientBody>('PATCH', path, { [field]: null }, admin);
+        expect(updated.status).toBe(400);
+        expect(updated.body.error).toBe('invalid_client_metadata');
+      }
+      const shown = await t.http.get<ClientBody>(path, admin);
+      expect(shown.body).toMatchObject({
+        scope: 'notes:read',
+        resource_scopes: { [READS]: 'read' },
+        default_resource: READS,
+      });
+      const unset = await t.http.json<ClientBody>('PATCH', path, { default_resource: null }, admin);
+      expect(unset.status).toBe(200);
+      expect(unset.body.default_resource).toBeNull();
     });
 
     it('refuses the same on update, leaving the client as it was', async () => {

@@ -5,7 +5,6 @@ import {
   IsArray,
   IsBoolean,
   IsInt,
-  IsOptional,
   IsString,
   Length,
   Matches,
@@ -14,6 +13,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '../../common/is-omittable.decorator.js';
 
 /** RFC 6749 §3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -48,7 +48,7 @@ export class CreateApiDto {
   name!: string;
 
   @ApiPropertyOptional({ type: [ApiScopeDto], default: [] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
@@ -60,7 +60,7 @@ export class CreateApiDto {
     maximum: 86400,
     description: 'Seconds an access token for this API lives; ACCESS_TOKEN_TTL when omitted.',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsInt({ message: 'access_token_ttl must be an integer between 60 and 86400' })
   @Min(60, { message: 'access_token_ttl must be an integer between 60 and 86400' })
   @Max(86400, { message: 'access_token_ttl must be an integer between 60 and 86400' })
@@ -70,7 +70,7 @@ export class CreateApiDto {
     default: false,
     description: 'Whether the API accepts only sender-constrained (DPoP) access tokens.',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   dpop_bound_access_tokens?: boolean;
 }

@@ -12,6 +12,7 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { IsOmittable } from '../../common/is-omittable.decorator.js';
 import { ValidationErrorCode } from '../../common/validation-error-code.js';
 import {
   AUTH_METHODS,
@@ -32,13 +33,13 @@ export class JwksDto {
 @ValidationErrorCode('invalid_client_metadata')
 export class CreateClientDto {
   @ApiPropertyOptional({ example: 'Billing service', maxLength: 200 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @Length(1, 200)
   client_name?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['https://app.example.com/callback'] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -50,7 +51,7 @@ export class CreateClientDto {
     enum: REGISTRABLE_GRANT_TYPES,
     default: ['authorization_code'],
   })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(10)
   @IsIn(REGISTRABLE_GRANT_TYPES, {
@@ -60,7 +61,7 @@ export class CreateClientDto {
   grant_types?: string[];
 
   @ApiPropertyOptional({ type: [String], enum: REGISTRABLE_RESPONSE_TYPES })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(5)
   @IsIn(REGISTRABLE_RESPONSE_TYPES, {
@@ -70,30 +71,30 @@ export class CreateClientDto {
   response_types?: string[];
 
   @ApiPropertyOptional({ example: 'orders:read orders:write', maxLength: 2000 })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   scope?: string;
 
   @ApiPropertyOptional({ enum: AUTH_METHODS, default: 'client_secret_basic' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(AUTH_METHODS, {
     message: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`,
   })
   token_endpoint_auth_method?: TokenEndpointAuthMethod;
 
   @ApiPropertyOptional({ default: true, description: 'PKCE required (always for public clients)' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   require_pkce?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'Accept PKCE method plain besides S256' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   allow_plain_pkce?: boolean;
 
   @ApiPropertyOptional({ type: [String], example: ['https://app.example.com'] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayMaxSize(20)
   @IsString({ each: true })
@@ -107,7 +108,7 @@ export class CreateClientDto {
     description:
       'The registered APIs (RFC 8707) this client may get tokens for, each with the space-separated scopes it may ask for there.',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   resource_scopes?: Record<string, string>;
 
@@ -127,7 +128,7 @@ export class CreateClientDto {
     description:
       'Token exchange (RFC 8693) may issue tokens that act as the subject, without an act claim.',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   token_exchange_impersonation?: boolean;
 
