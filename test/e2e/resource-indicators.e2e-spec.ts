@@ -15,6 +15,7 @@ import {
   type Registered,
   type TokenBody,
 } from '../support/flows.js';
+import { pkcePair } from '../support/pkce.js';
 import { startSibling, type ServerProcess } from '../support/server-process.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -538,6 +539,72 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
     });
   });
 
+  describe('implicit grant: the access token is answered at the authorize endpoint', () => {
+    let spa: Registered;
+    const authorizeUrl = (resources: string[]) => {
+      const params = new URLSearchParams({
+        response_type: 'token',
+        client_id: spa.client_id,
+        redirect_uri: REDIRECT,
+        scope: 'read',
+        state: 'implicit',
+      });
+      for (const resource of resources) params.append('resource', resource);
+      return `/oauth/authorize?${params.toString()}`;
+    };
+
+    beforeAll(async () => {
+      spa = await registerClient(t, admin, {
+        redirect_uris: [REDIRECT],
+        grant_types: ['implicit'],
+        response_types: ['token'],
+        token_endpoint_auth_method: 'none',
+        resource_scopes: { [BILLING]: 'read', [SHIPPING]: 'read' },
+      });
+    });
+
+    it('for one API: its audience, scope and lifetime, in the fragment', async () => {
+      const agent = new BrowserAgent(t.baseUrl);
+      const start = await agent.get(authorizeUrl([BILLING]));
+      const login = await agent.get(start.location!);
+      const afterLogin = await agent.post('/login', {
+        csrf_token: hiddenField(login.text, 'csrf_token'),
+        request: hiddenField(login.text, 'request'),
+        username: 'rita',
+        password: PASSWORD,
+      });
+      const consent = await agent.get(afterLogin.location!);
+      const allowed = await agent.post('/consent', {
+        csrf_token: hiddenField(consent.text, 'csrf_token'),
+        request: hiddenField(consent.text, 'request'),
+        decision: 'allow',
+      });
+      const answer = new URLSearchParams(new URL(allowed.location!).hash.slice(1));
+      expect(answer.get('scope')).toBe('read');
+      expect(answer.get('expires_in')).toBe('600');
+      expect((await verified(answer.get('access_token')!, BILLING)).aud).toBe(BILLING);
+    });
+
+    it('refuses two APIs before sign-in: one access token cannot serve both', async () => {
+      const before = await t.db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM authorization_requests',
+      );
+      const res = await new BrowserAgent(t.baseUrl).get(authorizeUrl([BILLING, SHIPPING]));
+      expect(res.status).toBe(302);
+      const location = new URL(res.location!);
+      expect(`${location.origin}${location.pathname}`).toBe(REDIRECT);
+      expect(Object.fromEntries(new URLSearchParams(location.hash.slice(1)))).toMatchObject({
+        error: 'invalid_target',
+        state: 'implicit',
+        iss: t.baseUrl,
+      });
+      const after = await t.db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM authorization_requests',
+      );
+      expect(after[0].n).toBe(before[0].n);
+    });
+  });
+
   describe('at the resource servers', () => {
     const NOTES_A = 'https://notes-a.example.com';
     const NOTES_B = 'https://notes-b.example.com';
@@ -670,14 +737,29 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
         })
       ).id;
       temp = await registerClient(t, admin, {
-        grant_types: ['client_credentials', 'password', 'refresh_token'],
+        redirect_uris: [REDIRECT],
+        grant_types: ['client_credentials', 'password', 'refresh_token', 'authorization_code'],
         scope: 'notes:read',
         resource_scopes: { [TEMP]: 'use' },
         default_resource: TEMP,
       });
     });
 
+    const authorizeByDefault = () =>
+      new BrowserAgent(t.baseUrl).get(
+        `/oauth/authorize?${new URLSearchParams({
+          response_type: 'code',
+          client_id: temp.client_id,
+          redirect_uri: REDIRECT,
+          scope: 'use',
+          state: 'by-default',
+          code_challenge: pkcePair().challenge,
+          code_challenge_method: 'S256',
+        }).toString()}`,
+      );
+
     it('works before: by default and by name', async () => {
+      expect((await authorizeByDefault()).location).toMatch(/^\/login\?request=/);
       const byDefault = await clientCredentials(temp);
       expect(byDefault.status).toBe(200);
       expect((await verified(byDefault.body.access_token!, TEMP)).scope).toBe('use');
@@ -711,13 +793,20 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
         expect(body.error).toBe('invalid_target');
         expect(body.access_token).toBeUndefined();
       }
+      // Refused before anyone signs in, rather than after consent, at the code's redemption.
+      const authorize = new URL((await authorizeByDefault()).location!);
+      expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+        error: 'invalid_target',
+        state: 'by-default',
+        iss: t.baseUrl,
+      });
       const own = await clientCredentials(temp, { resource: t.baseUrl });
       expect(own.status).toBe(200);
       expect(own.body.scope).toBe('notes:read');
     });
   });
 
-  it('discovery still answers, and names no parameter it cannot honour', async () => {
+  it('discovery still answers with its endpoints', async () => {
     const res = await t.http.get<Record<string, unknown>>(
       '/.well-known/oauth-authorization-server',
     );
