@@ -33,6 +33,7 @@ export interface ClientMetadata {
   jwks: { keys: Record<string, unknown>[] } | null;
   requirePkce: boolean;
   allowedCorsOrigins: string[];
+  scope: string;
   resourceScopes: Record<string, string>;
   defaultResource: string | null;
 }
@@ -94,6 +95,11 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
     metadata.grantTypes.includes(TOKEN_EXCHANGE_GRANT)
   ) {
     throw invalid('token exchange needs a confidential client');
+  }
+  // Grants keep an API's scope as `<identifier>#<name>` and the issuer's by its bare name:
+  // an issuer scope named `https://billing.example.com#write` would be Billing's `write`.
+  if (metadata.scope.includes('#')) {
+    throw invalid("scope names must not contain '#', which grants use to name an API's scopes");
   }
   checkResourceScopes(metadata);
   if (metadata.jwks) {

@@ -410,6 +410,8 @@ describe('admin API: registered APIs (RFC 8707 resource servers)', () => {
       ['a malformed scope', { resource_scopes: { [READS]: 'read "write"' } }],
       ['a scope that is not a string', { resource_scopes: { [READS]: ['read'] } }],
       ['resource_scopes as a list', { resource_scopes: [READS] }],
+      // It would read as Reads' `write` in a grant for Reads and the issuer.
+      ['an own scope named like an API’s', { scope: `openid ${READS}#write` }],
     ];
 
     it.each(refusals)('refuses %s with invalid_client_metadata', async (_name, metadata) => {
