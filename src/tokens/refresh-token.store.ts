@@ -148,8 +148,21 @@ const CONSUME_BATCH = `
               WHERE s = ANY(client_scope_list))) AS granted_scope,
            access_issued_at + (lifetimes ->> target)::float8 AS access_expires_at
       FROM targeted),
+  -- The access token's own scope, as ClientTargets.access reads it from the items: at the
+  -- issuer the items no API of the grant owns, at an API the names of its own.
+  aimed AS (
+    SELECT scoped.*,
+           (SELECT coalesce(string_agg(CASE WHEN target = $12::text THEN s
+                                            ELSE substr(s, length(target) + 2) END,
+                                       ' ' ORDER BY i), '')
+              FROM unnest(string_to_array(granted_scope, ' ')) WITH ORDINALITY AS g(s, i)
+             WHERE CASE WHEN target = $12::text
+                        THEN NOT EXISTS (SELECT 1 FROM unnest(resources) AS r
+                                          WHERE r <> $12::text AND starts_with(s, r || '#'))
+                        ELSE starts_with(s, target || '#') END) AS access_scope
+      FROM scoped),
   judged AS (
-    SELECT scoped.*, CASE
+    SELECT aimed.*, CASE
              WHEN family_id IS NULL OR family_client_id <> client_id THEN 'invalid'
              WHEN consumed THEN CASE WHEN family_revoked THEN 'invalid' ELSE 'reused' END
              WHEN NOT token_unexpired OR family_revoked OR NOT family_unexpired THEN 'invalid'
@@ -158,13 +171,13 @@ const CONSUME_BATCH = `
                THEN 'target_not_granted'
              WHEN cardinality(outside) > 0 THEN 'scope_not_granted'
              ELSE 'granted' END AS verdict
-      FROM scoped),
+      FROM aimed),
   consumed AS (
     UPDATE refresh_tokens t SET consumed_at = now()
       FROM judged g
      WHERE g.verdict = 'granted' AND t.ctid = g.token_ctid AND t.consumed_at IS NULL
      RETURNING g.n, g.successor, g.client_id, g.jti, g.access_expires_at, g.ip, g.family_id,
-               g.user_id, g.family_expires_at, g.granted_scope, g.target),
+               g.user_id, g.family_expires_at, g.access_scope, g.target),
   inserted AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT successor, family_id, least(now() + make_interval(secs => $11), family_expires_at)
@@ -172,7 +185,7 @@ const CONSUME_BATCH = `
   issued_rows AS (
     SELECT jti, client_id, user_id, family_id, to_timestamp(access_expires_at) AS expires_at,
            'refresh.rotated' AS type, ip,
-           jsonb_build_object('grant_type', 'refresh_token', 'scope', granted_scope, 'jti', jti,
+           jsonb_build_object('grant_type', 'refresh_token', 'scope', access_scope, 'jti', jti,
                               'family_id', family_id)
              || CASE WHEN target = $12::text THEN '{}'::jsonb
                      ELSE jsonb_build_object('aud', target) END AS details

@@ -8,6 +8,7 @@ import {
   adminAuth,
   assertion,
   basic,
+  claimsOf,
   createUser,
   JWT_BEARER,
   registerClient,
@@ -323,6 +324,15 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       return { consent, callback: new URL(next.location!) };
     }
 
+    /** The details of the refresh.rotated audit row of the access token a refresh answered. */
+    const rotationAudited = async (accessToken: string) =>
+      (
+        await t.db.query<{ details: Record<string, unknown> }>(
+          `SELECT details FROM audit_events WHERE type = 'refresh.rotated' AND details->>'jti' = $1`,
+          [claimsOf(accessToken).jti],
+        )
+      )[0]?.details;
+
     const refresh = (refreshToken: string, resource?: string) =>
       oauth.refreshTokenGrantRequest(as, client(), clientAuth(), refreshToken, {
         ...insecure,
@@ -394,6 +404,11 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       expect(shipping.scope).toBe('read track');
       expect(shipping.expires_in).toBe(1200);
       expect((await verified(shipping.access_token, SHIPPING)).aud).toBe(SHIPPING);
+      // The audit says what the token holds, not everything the grant does.
+      expect(await rotationAudited(shipping.access_token)).toMatchObject({
+        aud: SHIPPING,
+        scope: 'read track',
+      });
 
       // Narrowed to one of its scopes there.
       const narrowed = await token(
@@ -443,6 +458,10 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       );
       expect(own.scope).toBe('openid offline_access');
       expect(own.expires_in).toBe(900);
+      // A token for the issuer is audited without aud, as always.
+      const ownAudit = await rotationAudited(own.access_token);
+      expect(ownAudit).toMatchObject({ scope: 'openid offline_access' });
+      expect(ownAudit).not.toHaveProperty('aud');
       expect((await verified(own.access_token, t.baseUrl)).aud).toBe(t.baseUrl);
       const info = await t.http.get('/oauth/userinfo', { bearer: own.access_token });
       expect(info.status).toBe(200);
@@ -655,6 +674,35 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
         expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
       }
     });
+  });
+
+  it('Portcullis’s own routes refuse a token for an API, even one carrying the scope they need', async () => {
+    const LOOKALIKE = 'https://lookalike.example.com';
+    await registerApi({
+      identifier: LOOKALIKE,
+      name: 'Look-alike',
+      scopes: [{ value: 'admin', description: 'Administer' }],
+    });
+    const sly = await registerClient(t, admin, {
+      grant_types: ['client_credentials', 'password'],
+      resource_scopes: { [LOOKALIKE]: 'admin' },
+    });
+    const adminLike = await clientCredentials(sly, { resource: LOOKALIKE });
+    expect(adminLike.body.scope).toBe('admin');
+    const refused = await t.http.get('/admin/clients', { bearer: adminLike.body.access_token! });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+    const userToken = await token(
+      t,
+      { grant_type: 'password', username: 'rita', password: PASSWORD, resource: LOOKALIKE },
+      basic(sly),
+    );
+    expect(userToken.status).toBe(200);
+    const account = await t.http.get('/account/api/consents', {
+      bearer: userToken.body.access_token!,
+    });
+    expect(account.status).toBe(401);
   });
 
   describe('introspection and revocation by audience', () => {
