@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { BrowserAgent, hiddenField, type AgentResponse } from '../support/browser-agent.js';
@@ -17,8 +18,10 @@ import {
   type TokenBody,
 } from '../support/flows.js';
 import { pkcePair } from '../support/pkce.js';
+import { pollUntil } from '../support/poll.js';
 import { startSibling, type ServerProcess } from '../support/server-process.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { createTestDatabase } from '../support/test-database.js';
 
 /*
  * Registered APIs and the `resource` parameter (RFC 8707) as a client sees them: which
@@ -500,18 +503,20 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       expect(more.callback.searchParams.get('state')).toBe('more');
     });
 
-    it('a code for two APIs redeemed with neither named, or with another, is refused', async () => {
+    it.each([
+      ['no API', {}],
+      ['an API it does not cover', { resource: REPORTS }],
+    ])('a code for two APIs redeemed for %s is refused', async (_name, extra) => {
       const { url, verifier } = await authorizationUrl([BILLING, SHIPPING], 'read', 'unnamed');
       const { callback } = await authorize(url);
-      const code = callback.searchParams.get('code')!;
       const res = await token(
         t,
         {
           grant_type: 'authorization_code',
-          code,
+          code: callback.searchParams.get('code')!,
           redirect_uri: REDIRECT,
           code_verifier: verifier,
-          resource: REPORTS,
+          ...extra,
         },
         basic(web),
       );
@@ -521,12 +526,12 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
     });
 
     const badResources: [string, string][] = [
-      ['relative', '/billing'],
-      ['with a fragment', `${BILLING}#frag`],
-      ['unknown', UNKNOWN],
+      ['a relative resource', '/billing'],
+      ['a resource with a fragment', `${BILLING}#frag`],
+      ['an unknown resource', UNKNOWN],
     ];
     it.each(badResources)(
-      'refuses a %s resource at /oauth/authorize by redirect: invalid_target, state, iss',
+      'refuses %s at /oauth/authorize by redirect: invalid_target, state, iss',
       async (_name, resource) => {
         const before = await t.db.query<{ n: string }>(
           'SELECT count(*) AS n FROM authorization_requests',
@@ -864,5 +869,56 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       token_endpoint: `${t.baseUrl}/oauth/token`,
       introspection_endpoint: `${t.baseUrl}/oauth/introspect`,
     });
+  });
+});
+
+describe('registered APIs across instances', () => {
+  const ISSUER = 'https://auth.example.test';
+  const LEDGER = 'https://ledger.example.com';
+  let a: TestApp;
+  let b: TestApp;
+  let admin: Credentials;
+
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    const env = { ISSUER, ADMIN_CLIENT_SECRET: randomBytes(32).toString('base64url') };
+    [a, b] = await Promise.all([startTestApp({ database, env }), startTestApp({ database, env })]);
+    admin = await adminAuth(a);
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close({ keepData: true });
+    if (b) await rm(b.dataDir, { recursive: true, force: true });
+    await a?.close();
+  });
+
+  it('an API registered through one instance is usable through the other; deleted, refused there', async () => {
+    // B has read the catalog (its issuer token) before the API exists.
+    const warm = await registerClient(b, admin, { grant_types: ['client_credentials'] });
+    expect((await token(b, { grant_type: 'client_credentials' }, basic(warm))).status).toBe(200);
+
+    const created = await a.http.json<{ id: string }>(
+      'POST',
+      '/admin/apis',
+      { identifier: LEDGER, name: 'Ledger', scopes: [{ value: 'post', description: 'Post' }] },
+      admin,
+    );
+    expect(created.status).toBe(201);
+    const ledger = await registerClient(b, admin, {
+      grant_types: ['client_credentials'],
+      resource_scopes: { [LEDGER]: 'post' },
+    });
+    const status = async (t: TestApp) =>
+      (await token(t, { grant_type: 'client_credentials', resource: LEDGER }, basic(ledger)))
+        .status;
+    expect(await status(b)).toBe(200);
+
+    await a.http.request('DELETE', `/admin/apis/${created.body.id}`, { auth: admin });
+    expect(await status(a)).toBe(400);
+    const refused = await pollUntil(
+      () => status(b),
+      (answer) => answer === 400,
+      { timeoutMs: 3000, intervalMs: 50 },
+    );
+    expect(refused).toBe(400);
   });
 });
