@@ -860,15 +860,20 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
   });
 
   it('discovery still answers with its endpoints', async () => {
-    const res = await t.http.get<Record<string, unknown>>(
+    for (const path of [
       '/.well-known/oauth-authorization-server',
-    );
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({
-      issuer: t.baseUrl,
-      token_endpoint: `${t.baseUrl}/oauth/token`,
-      introspection_endpoint: `${t.baseUrl}/oauth/introspect`,
-    });
+      '/.well-known/openid-configuration',
+    ]) {
+      const res = await t.http.get<Record<string, unknown>>(path);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        issuer: t.baseUrl,
+        authorization_endpoint: `${t.baseUrl}/oauth/authorize`,
+        token_endpoint: `${t.baseUrl}/oauth/token`,
+        introspection_endpoint: `${t.baseUrl}/oauth/introspect`,
+        jwks_uri: `${t.baseUrl}/.well-known/jwks.json`,
+      });
+    }
   });
 });
 
