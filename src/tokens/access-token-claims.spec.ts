@@ -10,6 +10,7 @@ import { exportJWK, SignJWT, type JWTPayload } from 'jose';
 import { OAuthError } from '../common/oauth-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ApisService } from '../apis/apis.service.js';
+import type { AccessTokenStore } from './access-token.store.js';
 import { AccessTokenClaimsReader } from './access-token-claims.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -79,6 +80,8 @@ describe('AccessTokenClaimsReader', () => {
       {
         catalog: () => Promise.resolve(new Map()),
       } as unknown as ApisService,
+      // No token of another audience was issued: a forged one is not ours.
+      { wasIssued: () => Promise.resolve(false) } as unknown as AccessTokenStore,
     );
   });
 

@@ -9,6 +9,7 @@ import type { JWTPayload } from 'jose';
 import { ApisService } from '../apis/apis.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { AppConfig } from '../config/app-config.js';
+import { AccessTokenStore } from './access-token.store.js';
 
 /** The claims of an access token this server signed (RFC 9068), as introspection reads them. */
 export interface AccessTokenClaims extends JWTPayload {
@@ -49,6 +50,7 @@ export class AccessTokenClaimsReader {
     private readonly verified: VerifiedTokens,
     private readonly config: AppConfig,
     private readonly apis: ApisService,
+    private readonly issued: AccessTokenStore,
   ) {}
 
   /**
@@ -80,8 +82,9 @@ export class AccessTokenClaimsReader {
 
   /**
    * Keeps a verified token in the cache its audience belongs in: the guard's when Portcullis's
-   * own routes accept it, the one for APIs when it is for a registered API. A token for any
-   * other audience was not issued by this server for anything it knows: not a token of ours.
+   * own routes accept it, the one for APIs when it is for a registered API, or for one deleted
+   * since (then its index row says this server issued it). A token for any other audience was
+   * not issued by this server: not a token of ours.
    */
   private async remember(
     token: string,
@@ -90,7 +93,15 @@ export class AccessTokenClaimsReader {
     const audiences = ([] as unknown[]).concat(principal.claims.aud ?? []);
     if (audiences.includes(this.config.issuer)) return this.verified.remember(token, principal);
     const catalog = await this.apis.catalog();
-    if (!audiences.some((aud) => typeof aud === 'string' && catalog.has(aud)))
+    const known = audiences.some((aud) => typeof aud === 'string' && catalog.has(aud));
+    // An API deleted since still has its live tokens, which its client may revoke.
+    const { client_id: clientId, jti } = principal.claims;
+    const issued =
+      known ||
+      (typeof clientId === 'string' &&
+        typeof jti === 'string' &&
+        (await this.issued.wasIssued(clientId, jti)));
+    if (!issued)
       throw new BearerError(
         'invalid_token',
         'the access token is not meant for this audience',

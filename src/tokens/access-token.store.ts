@@ -131,6 +131,15 @@ export class AccessTokenStore implements BeforeApplicationShutdown {
     return rows.length;
   }
 
+  /** Whether this server issued the token and it has not expired: its index row is there. */
+  async wasIssued(clientId: string, jti: string): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      'SELECT 1 FROM issued_access_tokens WHERE client_id = $1 AND jti = $2 AND expires_at > now()',
+      [clientId, jti],
+    );
+    return rows.length > 0;
+  }
+
   isRevoked(jti: string): Promise<boolean> {
     return this.answers.get(jti, async () => {
       const rows = await this.dataSource.query<unknown[]>(

@@ -780,6 +780,7 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
     let apiId: string;
     let temp: Registered;
     let tempRefresh: string;
+    let tempToken: string;
 
     beforeAll(async () => {
       apiId = (
@@ -816,6 +817,7 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       const byDefault = await clientCredentials(temp);
       expect(byDefault.status).toBe(200);
       expect((await verified(byDefault.body.access_token!, TEMP)).scope).toBe('use');
+      tempToken = byDefault.body.access_token!;
       const password = await token(
         t,
         { grant_type: 'password', username: 'rita', password: PASSWORD, resource: TEMP },
@@ -856,6 +858,18 @@ describe('registered APIs and resource indicators (RFC 8707)', () => {
       const own = await clientCredentials(temp, { resource: t.baseUrl });
       expect(own.status).toBe(200);
       expect(own.body.scope).toBe('notes:read');
+    });
+
+    it('after: a token issued for it before is still its client’s to see and revoke', async () => {
+      expect(await introspect(temp, tempToken)).toMatchObject({ active: true, aud: TEMP });
+      const revoked = await t.http.form('/oauth/revoke', { token: tempToken }, basic(temp));
+      expect(revoked.status).toBe(200);
+      expect(await introspect(temp, tempToken)).toEqual({ active: false });
+      const [listed] = await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM revoked_access_tokens WHERE jti = $1',
+        [claimsOf(tempToken).jti],
+      );
+      expect(listed.n).toBe(1);
     });
   });
 
