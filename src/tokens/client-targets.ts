@@ -64,11 +64,15 @@ const invalidTarget = (description: string) => new OAuthError('invalid_target', 
 export class ClientTargets {
   constructor(
     private readonly client: Client,
-    private readonly catalog: ApiCatalog,
+    readonly catalog: ApiCatalog,
     readonly issuer: string,
     /** The lifetime of the issuer's own access tokens (ACCESS_TOKEN_TTL). */
     private readonly ownTtl: number,
   ) {}
+
+  /** clientItems() and lifetimes(), made once: a refresh asks for both. */
+  private items?: Scope;
+  private lifetimesByAudience?: Readonly<Record<string, number>>;
 
   /**
    * The `resource` values of a request, checked: each an absolute URI without fragment that
@@ -186,6 +190,10 @@ export class ClientTargets {
    * is allowed that the API still defines. A grant keeps only what is still in here.
    */
   clientItems(): Scope {
+    return (this.items ??= this.listClientItems());
+  }
+
+  private listClientItems(): Scope {
     const items = [...this.client.scopes];
     for (const identifier of Object.keys(this.client.resourceScopes)) {
       for (const name of this.allowedAt(identifier)) items.push(`${identifier}#${name}`);
@@ -194,7 +202,11 @@ export class ClientTargets {
   }
 
   /** The lifetime of each audience the client may have tokens for, by identifier. */
-  lifetimes(): Record<string, number> {
+  lifetimes(): Readonly<Record<string, number>> {
+    return (this.lifetimesByAudience ??= this.listLifetimes());
+  }
+
+  private listLifetimes(): Record<string, number> {
     const lifetimes: Record<string, number> = { [this.issuer]: this.ownTtl };
     for (const identifier of Object.keys(this.client.resourceScopes)) {
       const api = this.catalog.get(identifier);

@@ -47,7 +47,7 @@ export interface ConsumeRequest {
   /** What the client may hold today, as items (TokenAudience): what it lost is not granted again. */
   clientItems: string[];
   /** The lifetime of an access token for each audience the client may have, by identifier. */
-  lifetimes: Record<string, number>;
+  lifetimes: Readonly<Record<string, number>>;
   access: { jti: string; /** Epoch seconds. */ issuedAt: number; ip?: string };
 }
 
