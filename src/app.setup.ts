@@ -10,6 +10,7 @@ import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
+import { installRequestSpanNames } from './common/request-span.js';
 import { installStorableTextCheck } from './common/storable-text.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import type { Environment } from './config/environment.js';
@@ -46,6 +47,7 @@ export function createHttpAdapter(environment: Pick<Environment, 'TRUST_PROXY'>)
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
+  installRequestSpanNames(app.getHttpAdapter().getInstance());
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry).requests);
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
   const corsOrigins = app.get(CorsOrigins);

@@ -1,3 +1,5 @@
+// First: tracing hooks the modules imported after it (src/tracing.ts).
+import { stopTracing } from './tracing.js';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -61,6 +63,7 @@ async function bootstrap(): Promise<void> {
         return app.close();
       })
       .then(() => database.stop())
+      .then(stopTracing)
       .then(
         () => process.exit(0),
         (error: unknown) => {

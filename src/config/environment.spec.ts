@@ -42,6 +42,28 @@ describe('validateEnvironment', () => {
     }
   });
 
+  it('turns tracing on only with an http(s) collector URL', () => {
+    expect(validateEnvironment({}).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(validateEnvironment({}).OTEL_SERVICE_NAME).toBe('portcullis');
+    expect(
+      validateEnvironment({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })
+        .OTEL_EXPORTER_OTLP_ENDPOINT,
+    ).toBe('http://collector:4318');
+    let refused: unknown;
+    try {
+      validateEnvironment({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318',
+        OTEL_SERVICE_NAME: 'a b',
+      });
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as ConfigurationError).problems).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL',
+      'OTEL_SERVICE_NAME must be 1 to 128 characters without spaces',
+    ]);
+  });
+
   it('accepts an issuer with a path', () => {
     expect(validateEnvironment({ ISSUER: 'https://example.com/auth' }).ISSUER).toBe(
       'https://example.com/auth',
@@ -116,6 +138,7 @@ describe('the table of variables', () => {
       UPSTREAM_TIMEOUT_MS: 10000,
       UPSTREAM_REFRESH_MARGIN: 60,
       LOG_LEVEL: 'info',
+      OTEL_SERVICE_NAME: 'portcullis',
     });
   });
 

@@ -81,6 +81,11 @@ export const ENVIRONMENT_VARIABLES = {
   UPSTREAM_TIMEOUT_MS: integer(100, 120000, { unit: 'milliseconds' }).defaultsTo(10000),
   UPSTREAM_REFRESH_MARGIN: seconds(0, 3600).defaultsTo(60),
   LOG_LEVEL: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').defaultsTo('info'),
+  // Tracing is off unless this names an OTLP/HTTP collector (its base URL, as OpenTelemetry's).
+  OTEL_EXPORTER_OTLP_ENDPOINT: matching(/^https?:\/\/\S+$/, 'an http(s) URL').optional(),
+  OTEL_SERVICE_NAME: matching(/^\S{1,128}$/, '1 to 128 characters without spaces').defaultsTo(
+    'portcullis',
+  ),
   ...UPSTREAM_VARIABLES,
 };
 

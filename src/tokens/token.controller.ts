@@ -11,6 +11,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { describeRequestSpan } from '../common/request-span.js';
 import { clientCredentials, readForm } from './form-request.js';
 import { GrantRegistry } from './grant-registry.js';
 import type { TokenResponse } from './token-response.js';
@@ -40,6 +41,7 @@ export class TokenController {
   async token(@Req() request: FastifyRequest): Promise<TokenResponse> {
     const params = readForm(request);
     const grantType = params.require('grant_type');
+    describeRequestSpan({ 'oauth.grant_type': grantType });
     const handler = this.grants.get(grantType);
     if (!handler) {
       throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
@@ -49,6 +51,7 @@ export class TokenController {
       handler.identifyClient && !this.clientAuthenticator.hasCredentials(credentials)
         ? await handler.identifyClient(params)
         : await this.clientAuthenticator.authenticate(credentials);
+    describeRequestSpan({ 'oauth.client_id': client.clientId });
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
     }

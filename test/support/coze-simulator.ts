@@ -28,6 +28,8 @@ export async function startCozeSimulator(options: {
     slowMs: 3000,
     sessions: [] as string[],
     paths: [] as string[],
+    /** The W3C `traceparent` header of each call (undefined when there was none). */
+    traceparents: [] as (string | undefined)[],
   };
 
   const refuse = (response: http.ServerResponse, status: number, code: number, message: string) => {
@@ -42,6 +44,8 @@ export async function startCozeSimulator(options: {
       void (async () => {
         state.calls++;
         state.paths.push(request.url ?? '');
+        const traceparent = request.headers.traceparent;
+        state.traceparents.push(Array.isArray(traceparent) ? traceparent.join() : traceparent);
         if (state.behaviour === 'fail-500') {
           response.writeHead(500, { 'content-type': 'application/json' });
           return response.end(JSON.stringify({ code: 500, msg: 'internal error' }));
