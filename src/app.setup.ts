@@ -16,6 +16,7 @@ import { createValidationPipe } from './common/validation.pipe.js';
 import type { Environment } from './config/environment.js';
 import { installHttpMetrics } from './metrics/http-metrics.hook.js';
 import { MetricsRegistry } from './metrics/metrics.registry.js';
+import { OperationsMetrics } from './metrics/operations-metrics.js';
 
 /** Request bodies larger than this are answered 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -48,7 +49,11 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useLogger(app.get(Logger));
   installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
   installRequestSpanNames(app.getHttpAdapter().getInstance());
-  installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry).requests);
+  installHttpMetrics(
+    app.getHttpAdapter().getInstance(),
+    app.get(MetricsRegistry).requests,
+    app.get(OperationsMetrics),
+  );
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });
   const corsOrigins = app.get(CorsOrigins);
   installCors(app.getHttpAdapter().getInstance(), (origin) => corsOrigins.allows(origin));

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { asOAuthError } from '../common/error-response.js';
+import { noteRefusal } from '../common/refusal.js';
 import { sendPage } from './page-reply.js';
 import { errorPage } from './pages/error.page.js';
 
@@ -18,7 +19,8 @@ const TITLES: Record<number, string> = {
  * headers, words for a person, no internals.
  */
 export function sendErrorPage(reply: FastifyReply, exception: unknown): FastifyReply {
-  const { status, description, headers, title } = asOAuthError(exception);
+  const { error, status, description, headers, title } = asOAuthError(exception);
+  noteRefusal(reply, error);
   const message =
     status === 429
       ? 'Too many attempts from here. Wait a minute and try again.'

@@ -8,6 +8,7 @@ import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
 import { countFailure } from '../database/failure-counter.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { OperationsMetrics } from '../metrics/operations-metrics.js';
 
 /** Failures of one client_id from one address (an address never holds a space). */
 const clientKey = (ip: string, clientId: string) => `client:${ip} ${clientId}`;
@@ -38,6 +39,7 @@ export class ClientAuthThrottle {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly metrics: OperationsMetrics,
     feed: ChangeFeed,
   ) {
     this.locks = new ChangedRowsCache(feed, 'login_throttles', {
@@ -71,6 +73,7 @@ export class ClientAuthThrottle {
       // This instance need not wait for the notification of its own change.
       this.locks.forget(key);
       if (locked) {
+        this.metrics.locked('client.locked');
         await this.audit.record({
           type: 'client.locked',
           clientId,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApisModule } from '../apis/apis.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { ClientAuthThrottle } from './client-auth-throttle.service.js';
 import { ClientAssertionVerifier } from './client-assertion.verifier.js';
@@ -10,7 +11,7 @@ import { ClientsService } from './clients.service.js';
 import { CorsOrigins } from './cors-origins.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Client]), ApisModule],
+  imports: [TypeOrmModule.forFeature([Client]), ApisModule, MetricsModule],
   providers: [
     ClientsService,
     ClientAuthenticator,

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { toErrorResponse } from './error-response.js';
+import { noteRefusal } from './refusal.js';
 
 /** The one place where errors become HTTP answers. */
 @Catch()
@@ -11,6 +12,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers } = toErrorResponse(exception);
     if (status >= 500) this.logger.error(exception);
+    noteRefusal(reply, body.error);
     void reply
       .status(status)
       .headers({ ...headers, 'Cache-Control': 'no-store', Pragma: 'no-cache' })

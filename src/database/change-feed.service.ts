@@ -31,6 +31,8 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   private reconnect?: NodeJS.Timeout;
   private reconnectDelay = 1_000;
   private stopped = false;
+  /** Times the feed connected again after a failure (a figure of /metrics). */
+  reconnects = 0;
   /** Whether connect() ran before: a later success may follow missed notifications. */
   private attempted = false;
 
@@ -96,7 +98,9 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     this.reconnectDelay = 1_000;
     this.heartbeat = setInterval(() => void this.beat(client), HEARTBEAT_MS);
     this.heartbeat.unref();
-    if (reconnecting) for (const listener of this.resetListeners) listener();
+    if (!reconnecting) return;
+    this.reconnects++;
+    for (const listener of this.resetListeners) listener();
   }
 
   private async beat(client: pg.Client): Promise<void> {

@@ -12,6 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { describeRequestSpan } from '../common/request-span.js';
+import { OperationsMetrics } from '../metrics/operations-metrics.js';
 import { clientCredentials, readForm } from './form-request.js';
 import { GrantRegistry } from './grant-registry.js';
 import type { TokenResponse } from './token-response.js';
@@ -23,6 +24,7 @@ export class TokenController {
   constructor(
     private readonly grants: GrantRegistry,
     private readonly clientAuthenticator: ClientAuthenticator,
+    private readonly metrics: OperationsMetrics,
   ) {}
 
   /** RFC 6749 §3.2: authenticate the client once, then let the grant's handler answer. */
@@ -56,6 +58,8 @@ export class TokenController {
       throw new OAuthError('unauthorized_client', `this client may not use the ${grantType} grant`);
     }
     const grant = await handler.validate(params, client);
-    return handler.issue(grant, client);
+    const issued = await handler.issue(grant, client);
+    this.metrics.tokenIssued(grantType);
+    return issued;
   }
 }

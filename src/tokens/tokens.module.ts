@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApisModule } from '../apis/apis.module.js';
 import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokenClaimsReader } from './access-token-claims.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
@@ -29,7 +30,7 @@ import { TokenController } from './token.controller.js';
  * credentials are revoked.
  */
 @Module({
-  imports: [ApisModule, ClientsModule, KeysModule, UsersModule],
+  imports: [ApisModule, ClientsModule, KeysModule, MetricsModule, UsersModule],
   controllers: [TokenController, RevocationController, IntrospectionController],
   providers: [
     AccessTokenIssuer,

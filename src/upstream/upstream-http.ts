@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { OperationsMetrics } from '../metrics/operations-metrics.js';
 import { upstreamUnavailable } from './upstream-error.js';
 
 const RETRY_DELAYS_MS = [200, 600];
@@ -18,9 +19,29 @@ export interface UpstreamResponse {
 export class UpstreamHttp {
   private readonly logger = new Logger('Upstream');
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly metrics: OperationsMetrics,
+  ) {}
 
+  /** A call to `provider` (the label of its latency and failures in /metrics). */
   async request(
+    provider: string,
+    url: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+  ): Promise<UpstreamResponse> {
+    const started = performance.now();
+    let failed = true;
+    try {
+      const response = await this.attempt(url, init);
+      failed = false;
+      return response;
+    } finally {
+      this.metrics.upstreamCall(provider, (performance.now() - started) / 1000, failed);
+    }
+  }
+
+  private async attempt(
     url: string,
     init: { method: string; headers: Record<string, string>; body?: string },
   ): Promise<UpstreamResponse> {

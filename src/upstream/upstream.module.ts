@@ -15,6 +15,7 @@ import { EnvironmentConnectionsBootstrap } from './environment-connections.boots
 import { TokenCache } from './token-cache.service.js';
 import { UpstreamConnection } from './upstream-connection.entity.js';
 import { UpstreamConnectionsService } from './upstream-connections.service.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { UpstreamHttp } from './upstream-http.js';
 
 /** Upstream platforms: a provider-neutral core (connections, HTTP, cache) and one folder per provider. */
@@ -22,6 +23,7 @@ import { UpstreamHttp } from './upstream-http.js';
   imports: [
     TypeOrmModule.forFeature([UpstreamConnection]),
     KeysModule,
+    MetricsModule,
     UsersModule,
     ClientsModule,
     TokensModule,

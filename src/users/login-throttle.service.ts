@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { countFailure } from '../database/failure-counter.js';
 import { preparedQuery } from '../database/prepared-query.js';
+import { OperationsMetrics } from '../metrics/operations-metrics.js';
 import { LoginLockedError } from './login-locked.error.js';
 
 const accountKey = (username: string) => `account:${username.toLowerCase()}`;
@@ -21,6 +22,7 @@ export class LoginThrottleService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly metrics: OperationsMetrics,
   ) {}
 
   /**
@@ -52,6 +54,7 @@ export class LoginThrottleService {
       [ipKey(ip), maxFailuresPerIp],
     ] as const) {
       if (await countFailure(this.dataSource, key, limit, lockSeconds)) {
+        this.metrics.locked('login.locked');
         await this.audit.record({
           type: 'login.locked',
           clientId,

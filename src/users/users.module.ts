@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { LoginThrottleService } from './login-throttle.service.js';
 import { PasswordAttemptRate } from './password-attempt-rate.js';
 import { PasswordAuthenticator } from './password-authenticator.service.js';
@@ -10,7 +11,7 @@ import { UsersService } from './users.service.js';
 
 @Module({
   // Only for its in-memory storage (ThrottlerStorage), which PasswordAttemptRate counts in.
-  imports: [TypeOrmModule.forFeature([User]), ThrottlerModule.forRoot()],
+  imports: [TypeOrmModule.forFeature([User]), ThrottlerModule.forRoot(), MetricsModule],
   providers: [
     UsersService,
     PasswordHasher,

@@ -10,6 +10,7 @@ import { RefreshTokenGrant } from './refresh-token.grant.js';
 import { refused } from '../../../test/support/refused.js';
 import { TEST_ISSUER, targetsOf } from '../../../test/support/client-targets.js';
 import { Scope } from '../../common/scope.js';
+import type { OperationsMetrics } from '../../metrics/operations-metrics.js';
 import type { TokenAudience } from '../token-audience.js';
 
 // The grant's part: reading the request, and answering each of the store's outcomes.
@@ -43,7 +44,8 @@ function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {
   const audit = {
     record: (record: AuditRecord) => (audited.push(record), Promise.resolve()),
   } as unknown as AuditService;
-  const grant = new RefreshTokenGrant(store, revocation, minter, audit, audience);
+  const metrics = { refreshReuseDetected: () => undefined } as unknown as OperationsMetrics;
+  const grant = new RefreshTokenGrant(store, revocation, minter, audit, audience, metrics);
   return { grant, consumed, revocations, audited, signed };
 }
 

@@ -11,6 +11,7 @@ import { TokenMinter } from '../token-minter.service.js';
 import type { GrantHandler } from './grant-handler.js';
 import { TokenAudience } from '../token-audience.js';
 import { resourceIdentifierProblem } from '../../apis/resource-identifier.js';
+import { OperationsMetrics } from '../../metrics/operations-metrics.js';
 
 interface RefreshRequest {
   refreshToken: string;
@@ -43,6 +44,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
     private readonly minter: TokenMinter,
     private readonly audit: AuditService,
     private readonly audience: TokenAudience,
+    private readonly metrics: OperationsMetrics,
   ) {}
 
   validate(request: TokenRequest): Promise<RefreshRequest> {
@@ -102,6 +104,7 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
           `resource was not granted, or this client may no longer use it: ${consumption.target}`,
         );
       case 'reused':
+        this.metrics.refreshReuseDetected();
         await this.revokeReused(consumption.familyId, client, request.ip);
         throw INVALID();
       case 'user_disabled':

@@ -33,7 +33,7 @@ export class CozeClient {
     const endpoint = account_id
       ? `${new URL(token_endpoint).origin}/api/permission/oauth2/account/${encodeURIComponent(account_id)}/token`
       : token_endpoint;
-    const { status, body } = await this.http.request(endpoint, {
+    const { status, body } = await this.http.request('coze', endpoint, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${assertion}`,

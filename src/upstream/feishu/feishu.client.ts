@@ -78,6 +78,7 @@ export class FeishuClient {
 
   async userInfo(connection: LoadedConnection, userAccessToken: string): Promise<FeishuUser> {
     const { body } = await this.http.request(
+      'feishu',
       `${String(connection.settings.base_url)}/open-apis/authen/v1/user_info`,
       {
         method: 'GET',
@@ -120,11 +121,15 @@ export class FeishuClient {
   }
 
   private async call(connection: LoadedConnection, path: string, payload: Record<string, unknown>) {
-    const { body } = await this.http.request(`${String(connection.settings.base_url)}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
-      body: JSON.stringify(payload),
-    });
+    const { body } = await this.http.request(
+      'feishu',
+      `${String(connection.settings.base_url)}${path}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
+        body: JSON.stringify(payload),
+      },
+    );
     this.assertOk(body);
     return body;
   }
