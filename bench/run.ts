@@ -20,9 +20,10 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { validateEnvironment } from '../src/config/environment.js';
-import { cleanup, cleanUpOnExit, makeTempRoot } from './cleanup.js';
+import { cleanup, cleanUpOnExit, makeTempRoot, onCleanup } from './cleanup.js';
 import { argon2Phase, barePhase, oauth2ServerPhase, oidcPhase } from './peer-phases.js';
 import { portcullisPhase } from './portcullis-phase.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { preparePortcullisServer, sharedSettings } from './portcullis-server.js';
 import { hasTaskset, pinSelf } from './processes.js';
 import { countChains } from './refresh-chains.js';
@@ -37,6 +38,7 @@ import {
   ROUNDS,
   ROWS,
   SECONDS,
+  OTLP,
   SERVER_CORE,
   WARMUP,
   type RowName,
@@ -65,6 +67,11 @@ async function main(): Promise<void> {
           commit: commitOf(BASELINE.dir),
         }
       : undefined;
+  const otlp = OTLP ? await startOtlpSink() : undefined;
+  if (otlp) {
+    onCleanup(otlp.close);
+    portcullis.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.endpoint;
+  }
   const { database } = portcullis;
   // What Portcullis will run with (LOG_LEVEL is left at its production default).
   const effective = validateEnvironment(portcullis.env);
@@ -83,6 +90,11 @@ async function main(): Promise<void> {
     ...(baseline
       ? [
           `Portcullis (baseline): ${baseline.checkout.main} (BENCH_BASELINE, commit ${baseline.commit?.slice(0, 12) ?? 'unknown'}), started as Portcullis is (same environment, node flags and pinning), after it in odd rounds and before it in even ones, on its own fresh database (${baseline.server.database.description}); ratio: Portcullis ÷ baseline`,
+        ]
+      : []),
+    ...(otlp
+      ? [
+          `Portcullis: tracing on (BENCH_OTLP=1): OTEL_EXPORTER_OTLP_ENDPOINT=${otlp.endpoint}, a sink in this process${baseline ? '; the baseline runs without it' : ''}`,
         ]
       : []),
     `rows: ${[...ROWS].join(', ')}`,
@@ -108,6 +120,10 @@ async function main(): Promise<void> {
   if (baseline?.server.setup?.chains) countChains('baseline', baseline.server.setup.chains);
   const facts: RunFacts = { startedAt, cpu, setupLines, database, effective, portcullis, baseline };
   console.log(reportLines(facts).join('\n'));
+  if (otlp) {
+    const { exports, bytes } = otlp.received;
+    console.log(`\nOTLP sink: ${exports} exports, ${(bytes / 1e6).toFixed(1)} MB of spans`);
+  }
   const file = await writeResults(facts);
   console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
   if (invalidEntries().some((e) => e.ours)) {

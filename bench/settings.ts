@@ -64,6 +64,12 @@ function postgresCores(): string {
 export const PG_CORES = postgresCores();
 export const databaseUrlGiven = Boolean(process.env.DATABASE_URL?.trim());
 
+/**
+ * BENCH_OTLP=1: Portcullis (not its baseline) runs with tracing on, exporting to a sink in
+ * this process; with BENCH_BASELINE naming the same build, the ratio is what tracing costs.
+ */
+export const OTLP = process.env.BENCH_OTLP?.trim() === '1';
+
 export const ROUNDS = integerFromEnv('BENCH_ROUNDS', 2, 1);
 export const SECONDS = integerFromEnv('BENCH_SECONDS', 5, 1);
 export const WARMUP = integerFromEnv('BENCH_WARMUP', 3, 0);
