@@ -43,11 +43,12 @@ export class TokenController {
   async token(@Req() request: FastifyRequest): Promise<TokenResponse> {
     const params = readForm(request);
     const grantType = params.require('grant_type');
-    describeRequestSpan({ 'oauth.grant_type': grantType });
     const handler = this.grants.get(grantType);
     if (!handler) {
       throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
     }
+    // A grant type this server knows, never whatever text a client sent.
+    describeRequestSpan({ 'oauth.grant_type': grantType });
     const credentials = clientCredentials(request, params);
     const client =
       handler.identifyClient && !this.clientAuthenticator.hasCredentials(credentials)
