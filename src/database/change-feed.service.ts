@@ -31,8 +31,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   private reconnect?: NodeJS.Timeout;
   private reconnectDelay = 1_000;
   private stopped = false;
-  /** Times the feed connected again after a failure (a figure of /metrics). */
-  reconnects = 0;
+  private reconnected = 0;
   /** Whether connect() ran before: a later success may follow missed notifications. */
   private attempted = false;
 
@@ -41,6 +40,11 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   /** Whether notifications are arriving, so cached rows can be trusted. */
   get live(): boolean {
     return this.client !== undefined;
+  }
+
+  /** Times the feed connected again after a failure (a figure of /metrics). */
+  get reconnects(): number {
+    return this.reconnected;
   }
 
   /** Calls `listener` with the key of every changed row of `table` (`*` for all of them). */
@@ -99,7 +103,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     this.heartbeat = setInterval(() => void this.beat(client), HEARTBEAT_MS);
     this.heartbeat.unref();
     if (!reconnecting) return;
-    this.reconnects++;
+    this.reconnected++;
     for (const listener of this.resetListeners) listener();
   }
 
