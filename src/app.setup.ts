@@ -10,6 +10,7 @@ import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
+import { NestWiringAtDebug } from './common/nest-wiring-at-debug.logger.js';
 import { installStorableTextCheck } from './common/storable-text.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import type { Environment } from './config/environment.js';
@@ -44,7 +45,7 @@ export function createHttpAdapter(environment: Pick<Environment, 'TRUST_PROXY'>)
 
 /** Everything about the HTTP app that main.ts and the command-line tools share. */
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestWiringAtDebug(app.get(Logger)));
   installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(MetricsRegistry).requests);
   await app.register(fastifyCookie, { secret: app.get(CookieSecret).value });

@@ -6,6 +6,7 @@ import {
   type Environment,
   type UpstreamVariables,
 } from './environment.js';
+import { logFormatOf, type LogFormat } from './log-format.js';
 
 /** Typed, derived view of the validated environment, read once at boot. */
 @Injectable()
@@ -40,6 +41,7 @@ export class AppConfig {
   readonly keyEncryptionSecret?: string;
   readonly cookieSecret?: string;
   readonly logLevel: Environment['LOG_LEVEL'];
+  readonly logFormat: LogFormat;
   readonly upstreamTimeoutMs: number;
   /** COZE_* and FEISHU_* as given; the upstream module checks and interprets them. */
   readonly upstreamVariables: Readonly<UpstreamVariables>;
@@ -81,6 +83,7 @@ export class AppConfig {
     this.keyEncryptionSecret = get('KEY_ENCRYPTION_SECRET');
     this.cookieSecret = get('COOKIE_SECRET');
     this.logLevel = get('LOG_LEVEL');
+    this.logFormat = logFormatOf(get('LOG_FORMAT'), this.env, process.stdout.isTTY === true);
     this.upstreamTimeoutMs = get('UPSTREAM_TIMEOUT_MS');
     this.upstreamVariables = Object.fromEntries(
       UPSTREAM_VARIABLE_NAMES.map((name) => [name, get(name)]),

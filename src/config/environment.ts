@@ -81,6 +81,8 @@ export const ENVIRONMENT_VARIABLES = {
   UPSTREAM_TIMEOUT_MS: integer(100, 120000, { unit: 'milliseconds' }).defaultsTo(10000),
   UPSTREAM_REFRESH_MARGIN: seconds(0, 3600).defaultsTo(60),
   LOG_LEVEL: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').defaultsTo('info'),
+  // Unset: decided by where the logs go (log-format.ts), which the table cannot see.
+  LOG_FORMAT: oneOf('json', 'pretty').optional(),
   ...UPSTREAM_VARIABLES,
 };
 
