@@ -113,6 +113,7 @@ describe('the table of variables', () => {
       PORT: 3000,
       HOST: '127.0.0.1',
       TRUST_PROXY: false,
+      DATABASE_PREPARED_STATEMENTS: false,
       DATA_DIR: './.data',
       ACCESS_TOKEN_TTL: 900,
       REFRESH_TOKEN_TTL: 2592000,
