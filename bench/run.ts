@@ -6,6 +6,7 @@
  *   BENCH_ROUNDS=2 BENCH_SECONDS=5 BENCH_WARMUP=3 BENCH_ROWS=client_credentials,introspection \
  *     node dist/bench/run.js
  *   BENCH_BASELINE=../portcullis-main npm run bench   # and that checkout's build, in the same rounds
+ *   BENCH_BASELINE=. BENCH_PORTCULLIS_ENV="DATABASE_PREPARED_STATEMENTS=true" npm run bench  # on vs off
  *
  * Rows: client_credentials, refresh, password, introspection, jwks, guard (the sibling service's
  * guarded route against its public one). Peers: bench/peers/README.md. Every server is started

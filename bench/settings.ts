@@ -62,6 +62,23 @@ function postgresCores(): string {
   return raw;
 }
 export const PG_CORES = postgresCores();
+
+/**
+ * BENCH_PORTCULLIS_ENV="NAME=value NAME=value": settings for the checkout under test only, not
+ * for BENCH_BASELINE's server; with BENCH_BASELINE=. one run measures a setting on against off.
+ */
+function portcullisEnv(): Record<string, string> {
+  const raw = process.env.BENCH_PORTCULLIS_ENV?.trim();
+  if (!raw) return {};
+  return Object.fromEntries(
+    raw.split(/\s+/).map((pair) => {
+      const match = /^([A-Z][A-Z0-9_]*)=(\S*)$/.exec(pair);
+      if (!match) throw new Error(`BENCH_PORTCULLIS_ENV: "${pair}" is not NAME=value`);
+      return [match[1], match[2]];
+    }),
+  );
+}
+export const PORTCULLIS_ENV = portcullisEnv();
 export const databaseUrlGiven = Boolean(process.env.DATABASE_URL?.trim());
 
 export const ROUNDS = integerFromEnv('BENCH_ROUNDS', 2, 1);

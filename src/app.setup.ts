@@ -8,6 +8,7 @@ import { CorsOrigins } from './clients/cors-origins.service.js';
 import { answerClientError } from './common/client-error.handler.js';
 import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
+import { installLingeringClose } from './common/lingering-close.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
 import { NestWiringAtDebug } from './common/nest-wiring-at-debug.logger.js';
@@ -55,6 +56,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useGlobalFilters(new OAuthExceptionFilter());
   installPageErrors(app.getHttpAdapter().getInstance());
   installCoalescedWrites(app.getHttpAdapter().getInstance());
+  installLingeringClose(app.getHttpAdapter().getInstance());
   installStorableTextCheck(app.getHttpAdapter().getInstance());
   // Set when the request arrives, so every answer carries them, errors included.
   app

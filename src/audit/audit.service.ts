@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { Page } from '../common/pagination.query.js';
@@ -44,6 +44,7 @@ const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Audit');
   private readonly writer: GroupCommit<AuditRow, void>;
 
   constructor(
@@ -68,15 +69,29 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.writer.idle();
   }
 
-  record(event: AuditRecord): Promise<void> {
-    return this.writer.submit([
-      Date.now(),
-      event.type,
-      event.clientId ?? null,
-      event.userId ?? null,
-      event.ip ?? null,
-      event.details ?? {},
-    ]);
+  /**
+   * Writes the row and resolves once it is committed, or once writing it failed. It never
+   * rejects: it is recorded after the change it describes was committed (or refused), and an
+   * answer must say what happened to that change, so a lost audit row is the operator's
+   * alarm (an error line naming the event type), never the request's 500.
+   */
+  async record(event: AuditRecord): Promise<void> {
+    try {
+      await this.writer.submit([
+        Date.now(),
+        event.type,
+        event.clientId ?? null,
+        event.userId ?? null,
+        event.ip ?? null,
+        event.details ?? {},
+      ]);
+    } catch (error) {
+      // The driver's message may quote the row's values: only its SQLSTATE is logged.
+      const code = (error as { code?: unknown }).code;
+      this.logger.error(
+        `audit row not written: ${event.type} (${typeof code === 'string' ? code : 'no SQLSTATE'})`,
+      );
+    }
   }
 
   /** Newest first. */

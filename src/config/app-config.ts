@@ -16,6 +16,10 @@ export class AppConfig {
   readonly host: string;
   readonly issuer: string;
   readonly databaseUrl: string;
+  /** Where the change feed LISTENs: needs a session, so never a transaction pool. */
+  readonly databaseListenUrl: string;
+  /** Whether hot statements run as named prepared statements (see DATABASE_PREPARED_STATEMENTS). */
+  readonly databasePreparedStatements: boolean;
   readonly dataDir: string;
   readonly adminClient?: { id: string; secret: string };
   readonly accessTokenTtl: number;
@@ -58,6 +62,8 @@ export class AppConfig {
     const databaseUrl = get('DATABASE_URL');
     if (!databaseUrl) throw new Error('DATABASE_URL must be resolved before the app starts');
     this.databaseUrl = databaseUrl;
+    this.databaseListenUrl = get('DATABASE_LISTEN_URL') ?? databaseUrl;
+    this.databasePreparedStatements = get('DATABASE_PREPARED_STATEMENTS');
     this.dataDir = path.resolve(get('DATA_DIR'));
     const adminId = get('ADMIN_CLIENT_ID');
     const adminSecret = get('ADMIN_CLIENT_SECRET');

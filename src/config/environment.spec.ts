@@ -15,6 +15,21 @@ describe('validateEnvironment', () => {
     });
     expect(env.ISSUER).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.DATABASE_LISTEN_URL).toBeUndefined();
+    expect(env.DATABASE_PREPARED_STATEMENTS).toBe(false);
+  });
+
+  it('reads the database settings for a pooler', () => {
+    expect(
+      validateEnvironment({
+        DATABASE_URL: 'postgres://app@pgbouncer:6432/auth',
+        DATABASE_LISTEN_URL: 'postgres://app@db:5432/auth',
+        DATABASE_PREPARED_STATEMENTS: 'true',
+      }),
+    ).toMatchObject({
+      DATABASE_LISTEN_URL: 'postgres://app@db:5432/auth',
+      DATABASE_PREPARED_STATEMENTS: true,
+    });
   });
 
   it('treats empty values as unset and parses integers', () => {
@@ -98,6 +113,7 @@ describe('the table of variables', () => {
       PORT: 3000,
       HOST: '127.0.0.1',
       TRUST_PROXY: false,
+      DATABASE_PREPARED_STATEMENTS: false,
       DATA_DIR: './.data',
       ACCESS_TOKEN_TTL: 900,
       REFRESH_TOKEN_TTL: 2592000,
@@ -172,6 +188,12 @@ describe('the table of variables', () => {
     ],
     ['DATABASE_URL', 'mysql://db', 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
     [
+      'DATABASE_LISTEN_URL',
+      'mysql://db',
+      'DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL',
+    ],
+    ['DATABASE_PREPARED_STATEMENTS', 'yes', 'DATABASE_PREPARED_STATEMENTS must be true or false'],
+    [
       'ADMIN_CLIENT_ID',
       'ops team',
       'ADMIN_CLIENT_ID must be 1 to 128 URL-safe characters (A-Z a-z 0-9 . _ ~ -)',
@@ -195,6 +217,9 @@ describe('the table of variables', () => {
     ]);
     expect(problemsOf({ REFRESH_TOKEN_TTL: '600', REFRESH_TOKEN_ABSOLUTE_TTL: '599' })).toEqual([
       'REFRESH_TOKEN_ABSOLUTE_TTL must not be shorter than REFRESH_TOKEN_TTL',
+    ]);
+    expect(problemsOf({ DATABASE_LISTEN_URL: 'postgres://db/auth' })).toEqual([
+      'DATABASE_LISTEN_URL needs DATABASE_URL (the embedded PostgreSQL is listened to directly)',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { ConfigurationError } from './configuration-error.js';
 import { productionProblems } from './production-rules.js';
 import { trustProxy } from './trust-proxy.js';
 import {
+  flag,
   integer,
   matching,
   oneOf,
@@ -51,6 +52,14 @@ export const ENVIRONMENT_VARIABLES = {
     /^postgres(ql)?:\/\/\S+$/,
     'a postgres:// or postgresql:// URL',
   ).optional(),
+  // The change feed's LISTEN needs a session: a direct or session-pooled URL behind PgBouncer.
+  DATABASE_LISTEN_URL: matching(
+    /^postgres(ql)?:\/\/\S+$/,
+    'a postgres:// or postgresql:// URL',
+  ).optional(),
+  // Named (server-side) prepared statements: only for direct connections or a pooler that
+  // keeps them per client (PgBouncer 1.21+ with max_prepared_statements).
+  DATABASE_PREPARED_STATEMENTS: flag.defaultsTo(false),
   DATA_DIR: text.defaultsTo('./.data'),
   // A system PostgreSQL often holds 5432.
   EMBEDDED_PG_PORT: integer(1024, 65535, { not: 5432 }).optional(),
@@ -111,6 +120,13 @@ const RELATIONS: EnvironmentRule[] = [
     problem: (environment) =>
       Boolean(environment.ADMIN_CLIENT_ID) !== Boolean(environment.ADMIN_CLIENT_SECRET)
         ? 'ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together'
+        : undefined,
+  },
+  {
+    reads: ['DATABASE_URL', 'DATABASE_LISTEN_URL'],
+    problem: (environment) =>
+      environment.DATABASE_LISTEN_URL && !environment.DATABASE_URL
+        ? 'DATABASE_LISTEN_URL needs DATABASE_URL (the embedded PostgreSQL is listened to directly)'
         : undefined,
   },
   {
