@@ -41,6 +41,8 @@ export class AppConfig {
   readonly cookieSecret?: string;
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly upstreamTimeoutMs: number;
+  /** Days an audit event is kept (whole monthly partitions are dropped); undefined: forever. */
+  readonly auditRetentionDays?: number;
   /** COZE_* and FEISHU_* as given; the upstream module checks and interprets them. */
   readonly upstreamVariables: Readonly<UpstreamVariables>;
   /** Seconds before expiry at which a cached upstream token is renewed. */
@@ -82,6 +84,7 @@ export class AppConfig {
     this.cookieSecret = get('COOKIE_SECRET');
     this.logLevel = get('LOG_LEVEL');
     this.upstreamTimeoutMs = get('UPSTREAM_TIMEOUT_MS');
+    this.auditRetentionDays = get('AUDIT_RETENTION_DAYS');
     this.upstreamVariables = Object.fromEntries(
       UPSTREAM_VARIABLE_NAMES.map((name) => [name, get(name)]),
     ) as UpstreamVariables;
