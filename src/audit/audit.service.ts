@@ -39,7 +39,7 @@ type AuditRow = [number, string, string | null, string | null, string | null, ob
 const EXPORT_BATCH = 1000;
 
 /** One statement for a batch of any size (jsonBatchInsert), so PostgreSQL plans it once. */
-const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip, details)
+export const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip, details)
   SELECT to_timestamp((e->>0)::float8 / 1000), e->>1, e->>2, (e->>3)::uuid, e->>4, e->5
     FROM jsonb_array_elements($1::jsonb) AS e`;
 
