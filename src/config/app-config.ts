@@ -47,6 +47,8 @@ export class AppConfig {
   readonly logLevel: Environment['LOG_LEVEL'];
   readonly logFormat: LogFormat;
   readonly upstreamTimeoutMs: number;
+  /** Days an audit event is kept (whole monthly partitions are dropped); undefined: forever. */
+  readonly auditRetentionDays?: number;
   /** COZE_* and FEISHU_* as given; the upstream module checks and interprets them. */
   readonly upstreamVariables: Readonly<UpstreamVariables>;
   /** Seconds before expiry at which a cached upstream token is renewed. */
@@ -91,6 +93,7 @@ export class AppConfig {
     this.logLevel = get('LOG_LEVEL');
     this.logFormat = logFormatOf(get('LOG_FORMAT'), this.env, process.stdout.isTTY === true);
     this.upstreamTimeoutMs = get('UPSTREAM_TIMEOUT_MS');
+    this.auditRetentionDays = get('AUDIT_RETENTION_DAYS');
     this.upstreamVariables = Object.fromEntries(
       UPSTREAM_VARIABLE_NAMES.map((name) => [name, get(name)]),
     ) as UpstreamVariables;

@@ -32,6 +32,11 @@ describe('validateEnvironment', () => {
     });
   });
 
+  it('keeps audit events forever unless AUDIT_RETENTION_DAYS is set', () => {
+    expect(validateEnvironment({}).AUDIT_RETENTION_DAYS).toBeUndefined();
+    expect(validateEnvironment({ AUDIT_RETENTION_DAYS: '400' }).AUDIT_RETENTION_DAYS).toBe(400);
+  });
+
   it('treats empty values as unset and parses integers', () => {
     expect(validateEnvironment({ PORT: '', EMBEDDED_PG_PORT: '6000' })).toMatchObject({
       PORT: 3000,
@@ -164,6 +169,11 @@ describe('the table of variables', () => {
       'UPSTREAM_TIMEOUT_MS',
       '99',
       'UPSTREAM_TIMEOUT_MS must be an integer number of milliseconds between 100 and 120000',
+    ],
+    [
+      'AUDIT_RETENTION_DAYS',
+      '0',
+      'AUDIT_RETENTION_DAYS must be an integer number of days between 1 and 36500',
     ],
     ['LOGIN_RATE_LIMIT', '-1', 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000'],
     [

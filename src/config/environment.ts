@@ -87,6 +87,8 @@ export const ENVIRONMENT_VARIABLES = {
   SIGNING_ALG: oneOf('ES256', 'RS256').defaultsTo('ES256'),
   KEY_ENCRYPTION_SECRET: secret(32, 1024).optional(),
   COOKIE_SECRET: secret(32, 1024).optional(),
+  /** Unset: audit events are kept forever. */
+  AUDIT_RETENTION_DAYS: integer(1, 36500, { unit: 'days' }).optional(),
   UPSTREAM_TIMEOUT_MS: integer(100, 120000, { unit: 'milliseconds' }).defaultsTo(10000),
   UPSTREAM_REFRESH_MARGIN: seconds(0, 3600).defaultsTo(60),
   LOG_LEVEL: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').defaultsTo('info'),
