@@ -1,7 +1,7 @@
 /**
  * A Portcullis server of the run: the checkout under test, or BENCH_BASELINE's. Both are started
- * alike (same environment, port, secrets, node flags and pinning); each has a fresh database and
- * data directory of its own.
+ * alike (same environment, port, secrets, node flags and pinning) but for BENCH_PORTCULLIS_ENV,
+ * the checkout under test's own; each has a fresh database and data directory of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { emptyLogScan, type LogScan } from './log-scan.js';
 import type { PortcullisSetup } from './portcullis-setup.js';
 import { freePort } from './processes.js';
 import { BASELINE_LABEL, type PortcullisName } from './scenarios.js';
-import { CPU_PROF_DIR, LOGIN_RATE_LIMIT } from './settings.js';
+import { CPU_PROF_DIR, LOGIN_RATE_LIMIT, PORTCULLIS_ENV } from './settings.js';
 
 export interface PortcullisServer {
   name: PortcullisName;
@@ -79,6 +79,7 @@ export async function preparePortcullisServer(
     KEY_ENCRYPTION_SECRET: shared.secrets.KEY_ENCRYPTION_SECRET,
     COOKIE_SECRET: shared.secrets.COOKIE_SECRET,
     LOGIN_RATE_LIMIT: String(LOGIN_RATE_LIMIT),
+    ...(name === 'portcullis' ? PORTCULLIS_ENV : {}),
   };
   // The baseline's profiles apart, so that each directory holds one server's.
   const cpuProfDir = CPU_PROF_DIR

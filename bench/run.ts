@@ -6,6 +6,7 @@
  *   BENCH_ROUNDS=2 BENCH_SECONDS=5 BENCH_WARMUP=3 BENCH_ROWS=client_credentials,introspection \
  *     node dist/bench/run.js
  *   BENCH_BASELINE=../portcullis-main npm run bench   # and that checkout's build, in the same rounds
+ *   BENCH_BASELINE=. BENCH_PORTCULLIS_ENV="DATABASE_PREPARED_STATEMENTS=true" npm run bench  # on vs off
  *
  * Rows: client_credentials, refresh, password, introspection, jwks, guard (the sibling service's
  * guarded route against its public one). Peers: bench/peers/README.md. Every server is started
@@ -21,6 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { validateEnvironment } from '../src/config/environment.js';
 import { cleanup, cleanUpOnExit, makeTempRoot, onCleanup } from './cleanup.js';
+import { reportGrowth } from './growth-report.js';
+import { seedCounts, seedGrowth } from './growth-seed.js';
 import { argon2Phase, barePhase, oauth2ServerPhase, oidcPhase } from './peer-phases.js';
 import { portcullisPhase } from './portcullis-phase.js';
 import { startOtlpSink } from './otlp-sink.js';
@@ -33,6 +36,8 @@ import {
   BASELINE,
   CONNECTIONS,
   dist,
+  GROWTH,
+  GROWTH_SCALE,
   LOAD_CORE,
   PG_CORES,
   ROUNDS,
@@ -48,6 +53,15 @@ import {
 function commitOf(dir: string): string | undefined {
   const result = spawnSync('git', ['-C', dir, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+/** The peers' phases of a round, for the rows that have them. */
+async function peerPhases(needs: (...rows: RowName[]) => boolean): Promise<void> {
+  if (needs('client_credentials')) await barePhase();
+  if (needs('password')) await argon2Phase();
+  if (needs('client_credentials', 'introspection', 'jwks', 'refresh')) await oidcPhase('opaque');
+  if (needs('client_credentials')) await oidcPhase('jwt');
+  if (needs('client_credentials', 'refresh', 'password')) await oauth2ServerPhase();
 }
 
 async function main(): Promise<void> {
@@ -73,6 +87,13 @@ async function main(): Promise<void> {
     portcullis.env.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.endpoint;
   }
   const { database } = portcullis;
+  // bench:growth: Portcullis's database is seeded first; its "baseline" keeps an empty one.
+  let seedLines: string[] = [];
+  if (GROWTH) {
+    if (!database.url) throw new Error('bench:growth needs DATABASE_URL (the seed is SQL on it)');
+    console.log(`# seeding at BENCH_GROWTH_SCALE=${GROWTH_SCALE}`);
+    seedLines = await seedGrowth(database.url, GROWTH_SCALE);
+  }
   // What Portcullis will run with (LOG_LEVEL is left at its production default).
   const effective = validateEnvironment(portcullis.env);
 
@@ -87,11 +108,15 @@ async function main(): Promise<void> {
       : `PostgreSQL: ${database.description}; its processes are moved to core(s) ${PG_CORES} (BENCH_PG_CORES), so core ${SERVER_CORE} measures Portcullis alone; its CPU per request is shown as "db", its memory is not in Portcullis's RSS`,
     `${CONNECTIONS} connections; per server start: ${WARMUP} s warm-up per row, then a ${SECONDS} s round; ${ROUNDS} round(s), every server started afresh in each (A B A B)`,
     `Portcullis: NODE_ENV=production, LOG_LEVEL not set → ${effective.LOG_LEVEL} (the production default; request logs go to a file), LOGIN_RATE_LIMIT=${effective.LOGIN_RATE_LIMIT} (raised from the default 120 a minute per address so the password rows are not throttled)`,
-    ...(baseline
+    ...(GROWTH
       ? [
-          `Portcullis (baseline): ${baseline.checkout.main} (BENCH_BASELINE, commit ${baseline.commit?.slice(0, 12) ?? 'unknown'}), started as Portcullis is (same environment, node flags and pinning), after it in odd rounds and before it in even ones, on its own fresh database (${baseline.server.database.description}); ratio: Portcullis ÷ baseline`,
+          `bench:growth: Portcullis on a database seeded at BENCH_GROWTH_SCALE=${GROWTH_SCALE} (${JSON.stringify(seedCounts(GROWTH_SCALE))}); Portcullis (empty database) the same build on an empty one; ratio: seeded ÷ empty`,
         ]
-      : []),
+      : baseline
+        ? [
+            `Portcullis (baseline): ${baseline.checkout.main} (BENCH_BASELINE, commit ${baseline.commit?.slice(0, 12) ?? 'unknown'}), started as Portcullis is (same environment, node flags and pinning), after it in odd rounds and before it in even ones, on its own fresh database (${baseline.server.database.description}); ratio: Portcullis ÷ baseline`,
+          ]
+        : []),
     ...(otlp
       ? [
           `Portcullis: tracing on (BENCH_OTLP=1): OTEL_EXPORTER_OTLP_ENDPOINT=${otlp.endpoint}, a sink in this process${baseline ? '; the baseline runs without it' : ''}`,
@@ -104,11 +129,8 @@ async function main(): Promise<void> {
   const needs = (...rows: RowName[]) => rows.some((row) => ROWS.has(row));
   for (let r = 1; r <= ROUNDS; r++) {
     console.log(`\nround ${r}/${ROUNDS}`);
-    if (needs('client_credentials')) await barePhase();
-    if (needs('password')) await argon2Phase();
-    if (needs('client_credentials', 'introspection', 'jwks', 'refresh')) await oidcPhase('opaque');
-    if (needs('client_credentials')) await oidcPhase('jwt');
-    if (needs('client_credentials', 'refresh', 'password')) await oauth2ServerPhase();
+    // bench:growth compares Portcullis with itself: no peers.
+    if (!GROWTH) await peerPhases(needs);
     // With a baseline, the two take turns going first (A B, then B A): this VM's speed drifts
     // within minutes, and whichever always went first would carry the drift alone.
     const order = baseline && r % 2 === 0 ? [baseline.server, portcullis] : [portcullis];
@@ -126,6 +148,16 @@ async function main(): Promise<void> {
   }
   const file = await writeResults(facts);
   console.log(`\nwritten to ${path.relative(process.cwd(), file)}`);
+  if (GROWTH && database.url) {
+    const growthFile = await reportGrowth(
+      database.url,
+      portcullis.issuer,
+      seedCounts(GROWTH_SCALE),
+      seedLines,
+      startedAt,
+    );
+    console.log(`written to ${path.relative(process.cwd(), growthFile)}`);
+  }
   if (invalidEntries().some((e) => e.ours)) {
     console.log('a Portcullis row is INVALID (errors or wrong answers): exit 1');
     process.exitCode = 1;

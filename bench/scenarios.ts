@@ -7,6 +7,7 @@ import {
   ARGON2_CONCURRENCY,
   BASELINE,
   BASELINE_TARGET,
+  GROWTH,
   ROWS,
   USER_COUNT,
   type RowName,
@@ -196,7 +197,7 @@ const SPECS: EntrySpec[] = [
 export type PortcullisName = 'portcullis' | 'baseline';
 
 /** How the baseline's entries are labelled in the report. */
-export const BASELINE_LABEL = 'Portcullis (baseline)';
+export const BASELINE_LABEL = GROWTH ? 'Portcullis (empty database)' : 'Portcullis (baseline)';
 
 /** The rows a Portcullis server answers itself (the guard row measures the sibling service). */
 export const PORTCULLIS_ROWS = [

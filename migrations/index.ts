@@ -11,6 +11,7 @@ import { CodeReplayMark1795976000000 } from './1795976000000-CodeReplayMark.js';
 import { AuthorizationRequestBrowser1796000000000 } from './1796000000000-AuthorizationRequestBrowser.js';
 import { IssuedAccessTokens1796100000000 } from './1796100000000-IssuedAccessTokens.js';
 import { RegisteredApis1796318502958 } from './1796318502958-RegisteredApis.js';
+import { AuditPartitions1796400000000 } from './1796400000000-AuditPartitions.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -25,4 +26,5 @@ export const migrations = [
   AuthorizationRequestBrowser1796000000000,
   IssuedAccessTokens1796100000000,
   RegisteredApis1796318502958,
+  AuditPartitions1796400000000,
 ];

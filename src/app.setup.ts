@@ -8,8 +8,10 @@ import { CorsOrigins } from './clients/cors-origins.service.js';
 import { answerClientError } from './common/client-error.handler.js';
 import { installCoalescedWrites } from './common/coalesced-writes.hook.js';
 import { installCors } from './common/cors.hook.js';
+import { installLingeringClose } from './common/lingering-close.js';
 import { OAuthExceptionFilter } from './common/oauth-exception.filter.js';
 import { installRequestLog } from './common/request-log.hook.js';
+import { NestWiringAtDebug } from './common/nest-wiring-at-debug.logger.js';
 import { installRequestSpanNames } from './common/request-span.js';
 import { installStorableTextCheck } from './common/storable-text.hook.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -46,7 +48,7 @@ export function createHttpAdapter(environment: Pick<Environment, 'TRUST_PROXY'>)
 
 /** Everything about the HTTP app that main.ts and the command-line tools share. */
 export async function configureApp(app: NestFastifyApplication): Promise<void> {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new NestWiringAtDebug(app.get(Logger)));
   installRequestLog(app.getHttpAdapter().getInstance(), PinoLogger.root);
   installRequestSpanNames(app.getHttpAdapter().getInstance());
   installHttpMetrics(
@@ -61,6 +63,7 @@ export async function configureApp(app: NestFastifyApplication): Promise<void> {
   app.useGlobalFilters(new OAuthExceptionFilter());
   installPageErrors(app.getHttpAdapter().getInstance());
   installCoalescedWrites(app.getHttpAdapter().getInstance());
+  installLingeringClose(app.getHttpAdapter().getInstance());
   installStorableTextCheck(app.getHttpAdapter().getInstance());
   // Set when the request arrives, so every answer carries them, errors included.
   app

@@ -9,6 +9,7 @@ import { installHttpDrain, type HttpDrain } from './common/http-drain.js';
 import { ConfigurationError, validateEnvironment } from './config/environment.js';
 import { openDatabase } from './database/open-database.js';
 import { FEATURE_ENVIRONMENT_RULES } from './environment-rules.js';
+import { announceStartup } from './startup-banner.js';
 
 /** config → database (embedded or DATABASE_URL) → migrations (in DatabaseModule) → listen */
 async function bootstrap(): Promise<void> {
@@ -47,6 +48,7 @@ async function bootstrap(): Promise<void> {
     await database.stop();
     throw error;
   }
+  announceStartup(app, database);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

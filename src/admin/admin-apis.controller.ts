@@ -24,7 +24,7 @@ export class AdminApisController {
 
   @Get()
   async list(@Query() query: PaginationQuery) {
-    const page = await this.apis.list(query.limit, query.offset);
+    const page = await this.apis.list(query);
     return { ...page, items: page.items.map(presentApi) };
   }
 

@@ -29,7 +29,7 @@ export class AdminClientsController {
 
   @Get()
   async list(@Query() query: PaginationQuery) {
-    const page = await this.clients.list(query.limit, query.offset);
+    const page = await this.clients.list(query);
     return { ...page, items: page.items.map(presentClient) };
   }
 

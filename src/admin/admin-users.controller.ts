@@ -27,7 +27,7 @@ export class AdminUsersController {
 
   @Get()
   async list(@Query() query: PaginationQuery) {
-    const page = await this.users.list(query.limit, query.offset);
+    const page = await this.users.list(query);
     return { ...page, items: page.items.map(presentUser) };
   }
 

@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { TIMESTAMP_KEY, UUID_KEY, type PageRequest } from '../common/keyset-page.js';
+import { listPage } from '../common/list-page.js';
 import type { Page } from '../common/pagination.query.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
@@ -88,13 +90,17 @@ export class ApisService {
     return this.get(api.id);
   }
 
-  async list(limit: number, offset: number): Promise<Page<Api>> {
-    const [items, total] = await this.apis.findAndCount({
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total, limit, offset };
+  /** Oldest first, by (created_at, id): registered_apis_created_at_idx. */
+  list(request: PageRequest): Promise<Page<Api>> {
+    return listPage(
+      this.apis.createQueryBuilder('item'),
+      [
+        { column: 'created_at', cast: 'timestamptz', pattern: TIMESTAMP_KEY },
+        { column: 'id', cast: 'uuid', pattern: UUID_KEY },
+      ],
+      'ASC',
+      request,
+    );
   }
 
   async get(id: string): Promise<Api> {

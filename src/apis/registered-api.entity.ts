@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TimestampedEntity } from '../database/timestamped.entity.js';
 
 /** A scope an API defines, with the words the consent page shows for it. */
@@ -12,6 +12,8 @@ export interface ApiScope {
  * it, and its scopes are its own, so two APIs may both define `read`.
  */
 @Entity({ name: 'registered_apis' })
+/** The admin list's order, walked by keyset. */
+@Index('registered_apis_created_at_idx', ['createdAt', 'id'])
 export class RegisteredApi extends TimestampedEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { PartitionedByMonth } from '../database/partitioned-by-month.decorator.js';
 
 export const AUDIT_EVENT_TYPES = [
   'token.issued',
@@ -33,7 +34,12 @@ export const AUDIT_EVENT_TYPES = [
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-/** Something that happened to a credential or a registration; never holds a secret. */
+/**
+ * Something that happened to a credential or a registration; never holds a secret. The table
+ * is partitioned by month on `at` (so the key is `id` and `at`), and a month is dropped whole
+ * once AUDIT_RETENTION_DAYS have passed since its end.
+ */
+@PartitionedByMonth({ column: 'at', retentionDays: (config) => config.auditRetentionDays })
 @Entity({ name: 'audit_events' })
 @Index('audit_events_client_idx', ['clientId', 'id'])
 @Index('audit_events_user_idx', ['userId', 'id'])
@@ -42,7 +48,7 @@ export class AuditEvent {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' })
   id!: string;
 
-  @CreateDateColumn({ type: 'timestamptz' })
+  @CreateDateColumn({ type: 'timestamptz', primary: true })
   at!: Date;
 
   @Column({ type: 'text' })

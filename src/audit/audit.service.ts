@@ -1,6 +1,8 @@
-import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { BIGINT_KEY, type PageRequest } from '../common/keyset-page.js';
+import { listPage } from '../common/list-page.js';
 import type { Page } from '../common/pagination.query.js';
 import type { GroupCommit } from '../database/group-commit.js';
 import { jsonBatchInsert } from '../database/json-batch-insert.js';
@@ -33,8 +35,11 @@ export interface Actor {
 /** at (epoch ms), type, client_id, user_id, ip, details */
 type AuditRow = [number, string, string | null, string | null, string | null, object];
 
+/** Rows per query of an export. */
+const EXPORT_BATCH = 1000;
+
 /** One statement for a batch of any size (jsonBatchInsert), so PostgreSQL plans it once. */
-const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip, details)
+export const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip, details)
   SELECT to_timestamp((e->>0)::float8 / 1000), e->>1, e->>2, (e->>3)::uuid, e->>4, e->5
     FROM jsonb_array_elements($1::jsonb) AS e`;
 
@@ -44,6 +49,7 @@ const INSERT_BATCH = `INSERT INTO audit_events (at, type, client_id, user_id, ip
  */
 @Injectable()
 export class AuditService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('Audit');
   private readonly writer: GroupCommit<AuditRow, void>;
 
   constructor(
@@ -68,31 +74,67 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.writer.idle();
   }
 
-  record(event: AuditRecord): Promise<void> {
-    return this.writer.submit([
-      Date.now(),
-      event.type,
-      event.clientId ?? null,
-      event.userId ?? null,
-      event.ip ?? null,
-      event.details ?? {},
-    ]);
+  /**
+   * Writes the row and resolves once it is committed, or once writing it failed. It never
+   * rejects: it is recorded after the change it describes was committed (or refused), and an
+   * answer must say what happened to that change, so a lost audit row is the operator's
+   * alarm (an error line naming the event type), never the request's 500.
+   */
+  async record(event: AuditRecord): Promise<void> {
+    try {
+      await this.writer.submit([
+        Date.now(),
+        event.type,
+        event.clientId ?? null,
+        event.userId ?? null,
+        event.ip ?? null,
+        event.details ?? {},
+      ]);
+    } catch (error) {
+      // The driver's message may quote the row's values: only its SQLSTATE is logged.
+      const code = (error as { code?: unknown }).code;
+      this.logger.error(
+        `audit row not written: ${event.type} (${typeof code === 'string' ? code : 'no SQLSTATE'})`,
+      );
+    }
   }
 
-  /** Newest first. */
-  async list(filter: AuditFilter, limit: number, offset: number): Promise<Page<AuditEvent>> {
-    const query = this.events.createQueryBuilder('event');
-    if (filter.type) query.andWhere('event.type = :type', { type: filter.type });
-    if (filter.clientId)
-      query.andWhere('event.clientId = :clientId', { clientId: filter.clientId });
-    if (filter.userId) query.andWhere('event.userId = :userId', { userId: filter.userId });
-    if (filter.since) query.andWhere('event.at >= :since', { since: filter.since });
-    if (filter.until) query.andWhere('event.at < :until', { until: filter.until });
-    const [items, total] = await query
-      .orderBy('event.id', 'DESC')
-      .take(limit)
-      .skip(offset)
-      .getManyAndCount();
-    return { items, total, limit, offset };
+  /**
+   * Every event the filter matches, oldest first, in batches of EXPORT_BATCH: each batch is a
+   * short query starting after the last id seen, so no transaction or server-side cursor stays
+   * open for as long as the client reads (it works through a transaction pooler), and memory
+   * holds one batch. Rows committed during the export with an id below the last one seen are
+   * not in it: export ranges that have passed.
+   */
+  async *export(filter: AuditFilter): AsyncGenerator<AuditEvent[]> {
+    let after: string | undefined;
+    for (;;) {
+      const query = this.filtered(filter);
+      if (after !== undefined) query.andWhere('item.id > CAST(:after AS bigint)', { after });
+      const batch = await query.orderBy('item.id', 'ASC').limit(EXPORT_BATCH).getMany();
+      if (batch.length > 0) yield batch;
+      if (batch.length < EXPORT_BATCH) return;
+      after = batch[batch.length - 1].id;
+    }
+  }
+
+  private filtered(filter: AuditFilter) {
+    const query = this.events.createQueryBuilder('item');
+    if (filter.type) query.andWhere('item.type = :type', { type: filter.type });
+    if (filter.clientId) query.andWhere('item.clientId = :clientId', { clientId: filter.clientId });
+    if (filter.userId) query.andWhere('item.userId = :userId', { userId: filter.userId });
+    if (filter.since) query.andWhere('item.at >= :since', { since: filter.since });
+    if (filter.until) query.andWhere('item.at < :until', { until: filter.until });
+    return query;
+  }
+
+  /** Newest first, by id (the filters' indexes end with it). */
+  list(filter: AuditFilter, request: PageRequest): Promise<Page<AuditEvent>> {
+    return listPage(
+      this.filtered(filter),
+      [{ column: 'id', cast: 'bigint', pattern: BIGINT_KEY }],
+      'DESC',
+      request,
+    );
   }
 }

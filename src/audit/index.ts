@@ -3,5 +3,5 @@
 export { CurrentActor } from './actor.decorator.js';
 export { presentAuditEvent } from './audit-event.presenter.js';
 export { AuditService } from './audit.service.js';
-export type { Actor, AuditRecord } from './audit.service.js';
+export type { Actor, AuditFilter, AuditRecord } from './audit.service.js';
 export { AuditEventsQuery } from './dto/audit-events.query.js';

@@ -16,6 +16,8 @@ import { ClientsService } from './clients.service.js';
 @Injectable()
 export class AdminClientBootstrap implements OnModuleInit {
   private readonly logger = new Logger('AdminClient');
+  /** The file this boot wrote the generated admin client's credentials to, if it did. */
+  credentialsFile?: string;
 
   constructor(
     private readonly clients: ClientsService,
@@ -47,6 +49,7 @@ export class AdminClientBootstrap implements OnModuleInit {
       `${JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: 'admin' }, null, 2)}\n`,
       { mode: 0o600 },
     );
+    this.credentialsFile = file;
     // Printed once, outside the structured log (which redacts secrets on purpose).
     process.stdout.write(
       [

@@ -4,6 +4,8 @@ import { Repository } from 'typeorm';
 import { ApisService } from '../apis/apis.service.js';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { TEXT_KEY, TIMESTAMP_KEY, type PageRequest } from '../common/keyset-page.js';
+import { listPage } from '../common/list-page.js';
 import type { Page } from '../common/pagination.query.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
@@ -102,13 +104,17 @@ export class ClientsService {
     return { client: await this.get(clientId), secret };
   }
 
-  async list(limit: number, offset: number): Promise<Page<Client>> {
-    const [items, total] = await this.clients.findAndCount({
-      order: { createdAt: 'ASC', clientId: 'ASC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total, limit, offset };
+  /** Oldest first, by (created_at, client_id): clients_created_at_idx. */
+  list(request: PageRequest): Promise<Page<Client>> {
+    return listPage(
+      this.clients.createQueryBuilder('item'),
+      [
+        { column: 'created_at', cast: 'timestamptz', pattern: TIMESTAMP_KEY },
+        { column: 'client_id', cast: 'text', pattern: TEXT_KEY },
+      ],
+      'ASC',
+      request,
+    );
   }
 
   async get(clientId: string): Promise<Client> {

@@ -1,5 +1,6 @@
 // What other modules may use of clients/: the files named here, and these names from each. Import
 // them from those files, not from this barrel: it would load the whole module.
+export { AdminClientBootstrap } from './admin-client.bootstrap.js';
 export {
   ASSERTION_ALGORITHMS,
   AssertionRejected,

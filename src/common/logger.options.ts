@@ -35,15 +35,31 @@ export function redactUrl(url: string | undefined): string | undefined {
   return url?.replace(SECRET_QUERY, '$1[redacted]');
 }
 
-export function loggerParams(config: AppConfig): Params {
+export async function loggerParams(config: AppConfig): Promise<Params> {
+  const options = {
+    level: config.logLevel,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
   return {
     // No per-request middleware: pino-http's child logger and async-local context cost more
     // than the rest of a token request's bookkeeping. Requests are logged by a Fastify hook
     // (request-log.hook.ts) that does nothing unless its line will be written.
     forRoutes: [],
-    pinoHttp: {
-      level: config.logLevel,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    },
+    pinoHttp: config.logFormat === 'pretty' ? [options, await prettyStream()] : options,
   };
+}
+
+/**
+ * Redacted lines made readable in this thread, written synchronously: in order with what the
+ * server prints outside the log, and complete when the process exits. Loaded only when asked
+ * for, so JSON logging does not pay for it.
+ */
+async function prettyStream() {
+  const { default: pretty } = await import('pino-pretty');
+  return pretty({
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  });
 }

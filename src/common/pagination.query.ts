@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export class PaginationQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
@@ -18,11 +18,26 @@ export class PaginationQuery {
   @Min(0, { message: 'offset must be a non-negative integer' })
   @Max(1_000_000_000, { message: 'offset must be at most 1000000000' })
   offset = 0;
+
+  @ApiPropertyOptional({
+    description:
+      'the `next` of the page before: the rows after it, as fast at any depth (no `total` then)',
+  })
+  @IsOptional()
+  @IsString({ message: 'after must be a cursor' })
+  @MaxLength(2048, { message: 'after must be a cursor' })
+  after?: string;
 }
 
+/**
+ * A page of a list. From an offset: with the total of rows. From a cursor (`after`): without
+ * it, since counting every row is what keyset paging avoids.
+ */
 export interface Page<T> {
   items: T[];
-  total: number;
   limit: number;
-  offset: number;
+  /** The cursor for the next page (`after`); null on the last one. */
+  next: string | null;
+  total?: number;
+  offset?: number;
 }

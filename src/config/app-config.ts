@@ -6,6 +6,7 @@ import {
   type Environment,
   type UpstreamVariables,
 } from './environment.js';
+import { logFormatOf, type LogFormat } from './log-format.js';
 
 /** Typed, derived view of the validated environment, read once at boot. */
 @Injectable()
@@ -15,6 +16,10 @@ export class AppConfig {
   readonly host: string;
   readonly issuer: string;
   readonly databaseUrl: string;
+  /** Where the change feed LISTENs: needs a session, so never a transaction pool. */
+  readonly databaseListenUrl: string;
+  /** Whether hot statements run as named prepared statements (see DATABASE_PREPARED_STATEMENTS). */
+  readonly databasePreparedStatements: boolean;
   readonly dataDir: string;
   readonly adminClient?: { id: string; secret: string };
   readonly accessTokenTtl: number;
@@ -40,7 +45,10 @@ export class AppConfig {
   readonly keyEncryptionSecret?: string;
   readonly cookieSecret?: string;
   readonly logLevel: Environment['LOG_LEVEL'];
+  readonly logFormat: LogFormat;
   readonly upstreamTimeoutMs: number;
+  /** Days an audit event is kept (whole monthly partitions are dropped); undefined: forever. */
+  readonly auditRetentionDays?: number;
   /** COZE_* and FEISHU_* as given; the upstream module checks and interprets them. */
   readonly upstreamVariables: Readonly<UpstreamVariables>;
   /** Seconds before expiry at which a cached upstream token is renewed. */
@@ -56,6 +64,8 @@ export class AppConfig {
     const databaseUrl = get('DATABASE_URL');
     if (!databaseUrl) throw new Error('DATABASE_URL must be resolved before the app starts');
     this.databaseUrl = databaseUrl;
+    this.databaseListenUrl = get('DATABASE_LISTEN_URL') ?? databaseUrl;
+    this.databasePreparedStatements = get('DATABASE_PREPARED_STATEMENTS');
     this.dataDir = path.resolve(get('DATA_DIR'));
     const adminId = get('ADMIN_CLIENT_ID');
     const adminSecret = get('ADMIN_CLIENT_SECRET');
@@ -81,7 +91,9 @@ export class AppConfig {
     this.keyEncryptionSecret = get('KEY_ENCRYPTION_SECRET');
     this.cookieSecret = get('COOKIE_SECRET');
     this.logLevel = get('LOG_LEVEL');
+    this.logFormat = logFormatOf(get('LOG_FORMAT'), this.env, process.stdout.isTTY === true);
     this.upstreamTimeoutMs = get('UPSTREAM_TIMEOUT_MS');
+    this.auditRetentionDays = get('AUDIT_RETENTION_DAYS');
     this.upstreamVariables = Object.fromEntries(
       UPSTREAM_VARIABLE_NAMES.map((name) => [name, get(name)]),
     ) as UpstreamVariables;

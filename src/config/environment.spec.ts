@@ -15,6 +15,26 @@ describe('validateEnvironment', () => {
     });
     expect(env.ISSUER).toBeUndefined();
     expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.DATABASE_LISTEN_URL).toBeUndefined();
+    expect(env.DATABASE_PREPARED_STATEMENTS).toBe(false);
+  });
+
+  it('reads the database settings for a pooler', () => {
+    expect(
+      validateEnvironment({
+        DATABASE_URL: 'postgres://app@pgbouncer:6432/auth',
+        DATABASE_LISTEN_URL: 'postgres://app@db:5432/auth',
+        DATABASE_PREPARED_STATEMENTS: 'true',
+      }),
+    ).toMatchObject({
+      DATABASE_LISTEN_URL: 'postgres://app@db:5432/auth',
+      DATABASE_PREPARED_STATEMENTS: true,
+    });
+  });
+
+  it('keeps audit events forever unless AUDIT_RETENTION_DAYS is set', () => {
+    expect(validateEnvironment({}).AUDIT_RETENTION_DAYS).toBeUndefined();
+    expect(validateEnvironment({ AUDIT_RETENTION_DAYS: '400' }).AUDIT_RETENTION_DAYS).toBe(400);
   });
 
   it('treats empty values as unset and parses integers', () => {
@@ -120,6 +140,7 @@ describe('the table of variables', () => {
       PORT: 3000,
       HOST: '127.0.0.1',
       TRUST_PROXY: false,
+      DATABASE_PREPARED_STATEMENTS: false,
       DATA_DIR: './.data',
       ACCESS_TOKEN_TTL: 900,
       REFRESH_TOKEN_TTL: 2592000,
@@ -172,6 +193,11 @@ describe('the table of variables', () => {
       '99',
       'UPSTREAM_TIMEOUT_MS must be an integer number of milliseconds between 100 and 120000',
     ],
+    [
+      'AUDIT_RETENTION_DAYS',
+      '0',
+      'AUDIT_RETENTION_DAYS must be an integer number of days between 1 and 36500',
+    ],
     ['LOGIN_RATE_LIMIT', '-1', 'LOGIN_RATE_LIMIT must be an integer between 0 (off) and 1000000'],
     [
       'EMBEDDED_PG_PORT',
@@ -194,6 +220,12 @@ describe('the table of variables', () => {
       'ISSUER must be an http(s) URL without query, fragment or trailing slash',
     ],
     ['DATABASE_URL', 'mysql://db', 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [
+      'DATABASE_LISTEN_URL',
+      'mysql://db',
+      'DATABASE_LISTEN_URL must be a postgres:// or postgresql:// URL',
+    ],
+    ['DATABASE_PREPARED_STATEMENTS', 'yes', 'DATABASE_PREPARED_STATEMENTS must be true or false'],
     [
       'ADMIN_CLIENT_ID',
       'ops team',
@@ -218,6 +250,9 @@ describe('the table of variables', () => {
     ]);
     expect(problemsOf({ REFRESH_TOKEN_TTL: '600', REFRESH_TOKEN_ABSOLUTE_TTL: '599' })).toEqual([
       'REFRESH_TOKEN_ABSOLUTE_TTL must not be shorter than REFRESH_TOKEN_TTL',
+    ]);
+    expect(problemsOf({ DATABASE_LISTEN_URL: 'postgres://db/auth' })).toEqual([
+      'DATABASE_LISTEN_URL needs DATABASE_URL (the embedded PostgreSQL is listened to directly)',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { ConfigurationError } from './configuration-error.js';
 import { productionProblems } from './production-rules.js';
 import { trustProxy } from './trust-proxy.js';
 import {
+  flag,
   integer,
   matching,
   oneOf,
@@ -51,6 +52,14 @@ export const ENVIRONMENT_VARIABLES = {
     /^postgres(ql)?:\/\/\S+$/,
     'a postgres:// or postgresql:// URL',
   ).optional(),
+  // The change feed's LISTEN needs a session: a direct or session-pooled URL behind PgBouncer.
+  DATABASE_LISTEN_URL: matching(
+    /^postgres(ql)?:\/\/\S+$/,
+    'a postgres:// or postgresql:// URL',
+  ).optional(),
+  // Named (server-side) prepared statements: only for direct connections or a pooler that
+  // keeps them per client (PgBouncer 1.21+ with max_prepared_statements).
+  DATABASE_PREPARED_STATEMENTS: flag.defaultsTo(false),
   DATA_DIR: text.defaultsTo('./.data'),
   // A system PostgreSQL often holds 5432.
   EMBEDDED_PG_PORT: integer(1024, 65535, { not: 5432 }).optional(),
@@ -78,9 +87,13 @@ export const ENVIRONMENT_VARIABLES = {
   SIGNING_ALG: oneOf('ES256', 'RS256').defaultsTo('ES256'),
   KEY_ENCRYPTION_SECRET: secret(32, 1024).optional(),
   COOKIE_SECRET: secret(32, 1024).optional(),
+  /** Unset: audit events are kept forever. */
+  AUDIT_RETENTION_DAYS: integer(1, 36500, { unit: 'days' }).optional(),
   UPSTREAM_TIMEOUT_MS: integer(100, 120000, { unit: 'milliseconds' }).defaultsTo(10000),
   UPSTREAM_REFRESH_MARGIN: seconds(0, 3600).defaultsTo(60),
   LOG_LEVEL: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').defaultsTo('info'),
+  // Unset: decided by where the logs go (log-format.ts), which the table cannot see.
+  LOG_FORMAT: oneOf('json', 'pretty').optional(),
   // Tracing is off unless this names an OTLP/HTTP collector (its base URL, as OpenTelemetry's).
   OTEL_EXPORTER_OTLP_ENDPOINT: matching(/^https?:\/\/\S+$/, 'an http(s) URL').optional(),
   OTEL_SERVICE_NAME: matching(/^\S{1,128}$/, '1 to 128 characters without spaces').defaultsTo(
@@ -114,6 +127,13 @@ const RELATIONS: EnvironmentRule[] = [
     problem: (environment) =>
       Boolean(environment.ADMIN_CLIENT_ID) !== Boolean(environment.ADMIN_CLIENT_SECRET)
         ? 'ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET must be set together'
+        : undefined,
+  },
+  {
+    reads: ['DATABASE_URL', 'DATABASE_LISTEN_URL'],
+    problem: (environment) =>
+      environment.DATABASE_LISTEN_URL && !environment.DATABASE_URL
+        ? 'DATABASE_LISTEN_URL needs DATABASE_URL (the embedded PostgreSQL is listened to directly)'
         : undefined,
   },
   {

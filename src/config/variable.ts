@@ -31,6 +31,11 @@ export function kind<T>(mustBe: string, parse: (text: string) => T | undefined):
 /** Any text. */
 export const text = new Kind<string>((value) => ({ value }));
 
+/** `true` or `false`. */
+export const flag = kind<boolean>('true or false', (value) =>
+  value === 'true' ? true : value === 'false' ? false : undefined,
+);
+
 export function matching(pattern: RegExp, mustBe: string): Kind<string> {
   return kind(mustBe, (value) => (pattern.test(value) ? value : undefined));
 }

@@ -76,7 +76,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     const reconnecting = this.attempted;
     this.attempted = true;
     const client = new pg.Client({
-      connectionString: this.config.databaseUrl,
+      connectionString: this.config.databaseListenUrl,
       application_name: 'portcullis-change-feed',
       keepAlive: true,
     });

@@ -1,8 +1,14 @@
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
+import { NAMED_STATEMENTS_OPTION } from './prepared-query.js';
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+export interface DatabaseTuning {
+  /** Named prepared statements for hot statements (DATABASE_PREPARED_STATEMENTS). */
+  namedStatements?: boolean;
+}
+
+export function dataSourceOptions(url: string, tuning: DatabaseTuning = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -16,6 +22,11 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     // Fail fast when the database is unreachable instead of queueing requests forever.
-    extra: { max: 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30000 },
+    extra: {
+      max: 10,
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30000,
+      [NAMED_STATEMENTS_OPTION]: tuning.namedStatements === true,
+    },
   };
 }

@@ -12,7 +12,9 @@ import { runMigrations } from './run-migrations.js';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.databaseUrl),
+        ...dataSourceOptions(config.databaseUrl, {
+          namedStatements: config.databasePreparedStatements,
+        }),
         retryAttempts: 3,
         retryDelay: 1000,
       }),

@@ -154,6 +154,7 @@ export class EmbeddedPostgresLauncher {
     return {
       url: this.url(port, password),
       embedded: true,
+      dataDirectory: this.clusterDir,
       stop: async () => {
         process.removeListener('exit', stopOnExit);
         await server.stop();
@@ -170,6 +171,7 @@ export class EmbeddedPostgresLauncher {
     return {
       url: this.url(state.port, state.password),
       embedded: true,
+      dataDirectory: this.clusterDir,
       stop: () => Promise.resolve(),
     };
   }

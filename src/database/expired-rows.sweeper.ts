@@ -1,7 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 import { LOCKS } from './advisory-lock.js';
+import { maintainMonthlyPartitions } from './monthly-partitions.js';
+import { monthlyPartitioningOf } from './partitioned-by-month.decorator.js';
 import { sweepConditionOf } from './swept-when.decorator.js';
 
 const INTERVAL_MS = 10 * 60 * 1000;
@@ -15,14 +18,18 @@ export const SWEEP_BATCH = 10_000;
  * (`@SweptWhen`): seen assertion jtis and access-token ids after their tokens expired, expired
  * refresh tokens and families, login counters idle for a day, and the like. One instance at a
  * time does it (advisory try-lock), at most SWEEP_BATCH rows per table per run; at boot and every ten minutes, or every ten seconds
- * while a backlog remains.
+ * while a backlog remains. Tables partitioned by month (`@PartitionedByMonth`) get their next
+ * months created and their months past retention dropped, in a transaction of their own.
  */
 @Injectable()
 export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Sweeper');
   private timer?: NodeJS.Timeout;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
 
   private stopped = false;
 
@@ -53,15 +60,50 @@ export class ExpiredRowsSweeper implements OnApplicationBootstrap, OnModuleDestr
     });
   }
 
+  /** Held until the transaction ends, so it never outlives it on a pooled connection. */
+  private async lock(manager: EntityManager): Promise<boolean> {
+    const [{ locked }] = await manager.query<{ locked: boolean }[]>(
+      'SELECT pg_try_advisory_xact_lock($1) AS locked',
+      [LOCKS.sweeper],
+    );
+    return locked;
+  }
+
+  /** Creates the months ahead and drops those past retention, for every partitioned table. */
+  async maintainPartitions(now = new Date()): Promise<void> {
+    for (const entity of this.dataSource.entityMetadatas) {
+      const partitioning = monthlyPartitioningOf(entity.target);
+      if (!partitioning) continue;
+      try {
+        const changes = await this.dataSource.transaction(async (manager) =>
+          (await this.lock(manager))
+            ? maintainMonthlyPartitions(
+                manager,
+                entity.tableName,
+                partitioning.column,
+                partitioning.retentionDays(this.config),
+                now,
+              )
+            : undefined,
+        );
+        if (changes?.created.length)
+          this.logger.log(`created partitions ${changes.created.join(', ')}`);
+        if (changes?.dropped.length)
+          this.logger.log(`dropped partitions past retention ${changes.dropped.join(', ')}`);
+      } catch (error) {
+        this.logger.warn(
+          `maintaining the partitions of ${entity.tableName} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+  }
+
   /** One run; true when some table had more expired rows than one batch. */
   async sweep(): Promise<boolean> {
+    await this.maintainPartitions();
     try {
       return await this.dataSource.transaction(async (manager) => {
-        const [{ locked }] = await manager.query<{ locked: boolean }[]>(
-          'SELECT pg_try_advisory_xact_lock($1) AS locked',
-          [LOCKS.sweeper],
-        );
-        if (!locked) return false;
+        if (!(await this.lock(manager))) return false;
         let backlog = false;
         for (const [table, expired] of this.rules()) {
           // A bare DELETE answers [rows, count].

@@ -2,5 +2,7 @@
 export interface RunningDatabase {
   url: string;
   embedded: boolean;
+  /** The embedded server's cluster directory: where its data is. */
+  dataDirectory?: string;
   stop(): Promise<void>;
 }

@@ -106,7 +106,7 @@ export interface RevokedFamily {
  * OFFSET 0 subqueries keep the planner from joining whole tables instead, which it did when
  * the families table looked small), and the UPDATE finds the token again by its ctid.
  */
-const CONSUME_BATCH = `
+export const CONSUME_BATCH = `
   WITH request AS (
     SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[],
                          $6::text[], $7::float8[], $8::text[], $9::text[], $10::jsonb[])

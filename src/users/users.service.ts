@@ -4,6 +4,8 @@ import { DataSource, QueryFailedError, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { Scope } from '../common/scope.js';
+import { TIMESTAMP_KEY, UUID_KEY, type PageRequest } from '../common/keyset-page.js';
+import { listPage } from '../common/list-page.js';
 import type { Page } from '../common/pagination.query.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
@@ -62,13 +64,17 @@ export class UsersService {
     return this.get(user.id);
   }
 
-  async list(limit: number, offset: number): Promise<Page<User>> {
-    const [items, total] = await this.users.findAndCount({
-      order: { createdAt: 'ASC', id: 'ASC' },
-      take: limit,
-      skip: offset,
-    });
-    return { items, total, limit, offset };
+  /** Oldest first, by (created_at, id): users_created_at_idx. */
+  list(request: PageRequest): Promise<Page<User>> {
+    return listPage(
+      this.users.createQueryBuilder('item'),
+      [
+        { column: 'created_at', cast: 'timestamptz', pattern: TIMESTAMP_KEY },
+        { column: 'id', cast: 'uuid', pattern: UUID_KEY },
+      ],
+      'ASC',
+      request,
+    );
   }
 
   async get(id: string): Promise<User> {

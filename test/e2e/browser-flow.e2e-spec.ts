@@ -127,6 +127,74 @@ describeInBrowser('authorization code flow in a real browser (chromium)', () => 
     }
   });
 
+  it('asks consent for a registered API in its own words, and remembers it per API', async () => {
+    const BILLING = 'https://billing.example.com';
+    const registered = await t.http.json(
+      'POST',
+      '/admin/apis',
+      {
+        identifier: BILLING,
+        name: 'Billing',
+        scopes: [{ value: 'invoices:read', description: 'Read your invoices' }],
+      },
+      admin,
+    );
+    expect(registered.status).toBe(201);
+    const billingApp = await registerClient(t, admin, {
+      client_name: 'Ledger',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [callback.url],
+      scope: 'openid',
+      resource_scopes: { [BILLING]: 'invoices:read' },
+    });
+    const authorize = (challenge: string, state: string) =>
+      `${t.baseUrl}/oauth/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: billingApp.client_id,
+        redirect_uri: callback.url,
+        scope: 'openid invoices:read',
+        resource: BILLING,
+        state,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }).toString()}`;
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      const { verifier, challenge } = pkcePair();
+      await page.goto(authorize(challenge, 'billing'));
+      await signIn(page);
+      await page.waitForURL(/\/consent\?/);
+      const scopes = page.locator('ul.scopes');
+      await expect(scopes.getByText('Read your invoices').isVisible()).resolves.toBe(true);
+      await expect(scopes.getByText('at Billing').isVisible()).resolves.toBe(true);
+      await page.screenshot({ path: '/tmp/portcullis-consent-api.png' });
+      await page.getByRole('button', { name: 'Allow' }).click();
+      const url = await codeFromCallback(page);
+      const tokens = await token(t, {
+        grant_type: 'authorization_code',
+        code: url.searchParams.get('code')!,
+        redirect_uri: callback.url,
+        client_id: billingApp.client_id,
+        code_verifier: verifier,
+      });
+      expect(tokens.status).toBe(200);
+      expect(tokens.body.scope).toBe('invoices:read');
+      const payload = JSON.parse(
+        Buffer.from(tokens.body.access_token!.split('.')[1], 'base64url').toString(),
+      ) as { aud: unknown };
+      expect(payload.aud).toBe(BILLING);
+
+      // Remembered for this API and scope: straight back the second time.
+      await page.goto(authorize(pkcePair().challenge, 'again'));
+      expect((await codeFromCallback(page)).searchParams.get('state')).toBe('again');
+      await page.goto(`${t.baseUrl}/account/consents`);
+      await expect(page.getByText('invoices:read (Billing)').isVisible()).resolves.toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('sends access_denied back when the user denies', async () => {
     const context = await newContext();
     try {

@@ -29,4 +29,13 @@ export class AuditEventsQuery extends PaginationQuery {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 date-time' })
   until?: string;
+
+  @ApiPropertyOptional({
+    enum: ['json', 'ndjson'],
+    description:
+      'ndjson (or `Accept: application/x-ndjson`): every matching event, oldest first, one JSON object a line, streamed; limit, offset and after do not apply',
+  })
+  @IsOptional()
+  @IsIn(['json', 'ndjson'], { message: 'format must be json or ndjson' })
+  format?: 'json' | 'ndjson';
 }
