@@ -29,13 +29,8 @@ export class AccessTokenVerifier {
   }
 
   /** The principal of a valid token; otherwise throws the BearerError to answer with. */
-  async verify(token: string): Promise<Principal> {
-    try {
-      const { payload } = await jwtVerify(token, this.keys.getKey, this.checks);
-      return principalOf(payload);
-    } catch (error) {
-      throw bearerErrorFor(error) ?? error;
-    }
+  verify(token: string): Promise<Principal> {
+    return this.verifyWith(token, this.checks);
   }
 
   /**
@@ -43,9 +38,13 @@ export class AccessTokenVerifier {
    * introspects and revokes the tokens it issued for every API. A resource server must never
    * accept a token this way.
    */
-  async verifyAnyAudience(token: string): Promise<Principal> {
+  verifyAnyAudience(token: string): Promise<Principal> {
+    return this.verifyWith(token, this.anyAudienceChecks);
+  }
+
+  private async verifyWith(token: string, checks: JWTVerifyOptions): Promise<Principal> {
     try {
-      const { payload } = await jwtVerify(token, this.keys.getKey, this.anyAudienceChecks);
+      const { payload } = await jwtVerify(token, this.keys.getKey, checks);
       return principalOf(payload);
     } catch (error) {
       throw bearerErrorFor(error) ?? error;
