@@ -7,6 +7,7 @@ import type { Page } from '../common/pagination.query.js';
 import type { GroupCommit } from '../database/group-commit.js';
 import { jsonBatchInsert } from '../database/json-batch-insert.js';
 import { AuditEvent, type AuditEventType } from './audit-event.entity.js';
+import { OperationsMetrics } from '../metrics/operations-metrics.js';
 
 export interface AuditRecord {
   type: AuditEventType;
@@ -55,6 +56,7 @@ export class AuditService implements BeforeApplicationShutdown {
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
     @InjectDataSource() dataSource: DataSource,
+    private readonly metrics: OperationsMetrics,
   ) {
     this.writer = jsonBatchInsert(dataSource, 'audit-insert-batch', INSERT_BATCH);
   }
@@ -93,6 +95,7 @@ export class AuditService implements BeforeApplicationShutdown {
     } catch (error) {
       // The driver's message may quote the row's values: only its SQLSTATE is logged.
       const code = (error as { code?: unknown }).code;
+      this.metrics.auditRowLost(event.type);
       this.logger.error(
         `audit row not written: ${event.type} (${typeof code === 'string' ? code : 'no SQLSTATE'})`,
       );

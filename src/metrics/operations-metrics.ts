@@ -20,6 +20,7 @@ export class OperationsMetrics {
   private readonly lockouts: LabelledCounts<'type'>;
   private readonly upstreamFailures: LabelledCounts<'provider'>;
   private readonly upstreamLatency: Histogram<'provider'>;
+  private readonly auditLost: LabelledCounts<'type'>;
 
   constructor(metrics: MetricsRegistry) {
     const registry = metrics.registry;
@@ -48,6 +49,11 @@ export class OperationsMetrics {
       help: 'Upstream calls that failed (unreachable, timed out, 5xx after the retries, or no JSON), by provider',
       labels: ['provider'],
     });
+    this.auditLost = new LabelledCounts(registry, {
+      name: 'portcullis_audit_rows_lost_total',
+      help: 'Audit rows that could not be written after their change committed, by event type',
+      labels: ['type'],
+    });
     this.upstreamLatency = new Histogram({
       name: 'portcullis_upstream_request_duration_seconds',
       help: 'Time an upstream call took, retries included, by provider',
@@ -55,6 +61,11 @@ export class OperationsMetrics {
       buckets: UPSTREAM_BUCKETS,
       registers: [registry],
     });
+  }
+
+  /** An audit row lost: its change happened, the trail does not say so. */
+  auditRowLost(type: string): void {
+    this.auditLost.add(type);
   }
 
   tokenIssued(grantType: string): void {

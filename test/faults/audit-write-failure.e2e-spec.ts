@@ -63,6 +63,13 @@ describe('an audit row that cannot be written', () => {
     expect(t.server.stdout()).toContain('audit row not written: key.rotated');
   });
 
+  it('counts each lost row in /metrics, by event type, for an alert', async () => {
+    const metrics = await t.http.get<string>('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^portcullis_audit_rows_lost_total\{type="user\.created"\} 1$/m);
+    expect(metrics.text).toMatch(/^portcullis_audit_rows_lost_total\{type="key\.rotated"\} 1$/m);
+  });
+
   it('still records the changes whose rows it can write', async () => {
     const created = await t.http.json<{ id: string }>(
       'POST',
