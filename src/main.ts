@@ -29,6 +29,9 @@ async function bootstrap(): Promise<void> {
   });
   // The embedded server is one way of providing DATABASE_URL; the app reads only that.
   process.env.DATABASE_URL = database.url;
+  // No pooler stands between the server and its embedded PostgreSQL: unless told otherwise,
+  // its hot statements are named, planned once per connection (bench/README.md has the gain).
+  if (database.embedded) process.env.DATABASE_PREPARED_STATEMENTS ??= 'true';
 
   let app: NestFastifyApplication;
   let http: HttpDrain;

@@ -5,7 +5,7 @@ describe('startup facts', () => {
 
   it('name the embedded cluster directory and a first boot credentials file', () => {
     const facts = startupFacts(
-      { issuer: 'https://auth.example.com' },
+      { issuer: 'https://auth.example.com', databasePreparedStatements: true },
       address,
       {
         url: 'postgres://postgres:pw-0123@127.0.0.1:54329/portcullis',
@@ -21,6 +21,7 @@ describe('startup facts', () => {
       docs: 'https://auth.example.com/docs',
       admin: 'https://auth.example.com/admin',
       database: { embedded: true, dataDirectory: '/srv/data/pg' },
+      statements: 'named',
       adminCredentialsFile: '/srv/data/admin-client.json',
     });
     const text = bannerText(facts);
@@ -31,12 +32,16 @@ describe('startup facts', () => {
 
   it('name an external database without its credentials, and no file when none was written', () => {
     const facts = startupFacts(
-      { issuer: 'http://localhost:3000' },
+      { issuer: 'http://localhost:3000', databasePreparedStatements: false },
       address,
       { url: 'postgres://app:pw-0123@db:6432/auth', embedded: false },
       undefined,
     );
     expect(facts.database).toEqual({ embedded: false, address: 'db:6432/auth' });
+    expect(facts.statements).toBe('unnamed');
+    expect(bannerText(facts)).toMatch(
+      /^ {2}statements +unnamed, safe behind a transaction pooler/m,
+    );
     expect(facts).not.toHaveProperty('adminCredentialsFile');
     expect(bannerText(facts)).not.toContain('admin credentials');
   });

@@ -14,12 +14,14 @@ export interface StartupFacts {
   docs: string;
   admin: string;
   database: { embedded: true; dataDirectory: string } | { embedded: false; address: string };
+  /** How hot statements are sent (DATABASE_PREPARED_STATEMENTS): named only where no pooler is. */
+  statements: 'named' | 'unnamed';
   /** Set on the boot that generated the admin client: where its credentials are. */
   adminCredentialsFile?: string;
 }
 
 export function startupFacts(
-  config: Pick<AppConfig, 'issuer'>,
+  config: Pick<AppConfig, 'issuer' | 'databasePreparedStatements'>,
   address: AddressInfo,
   database: Pick<RunningDatabase, 'url' | 'embedded' | 'dataDirectory'>,
   adminCredentialsFile: string | undefined,
@@ -35,6 +37,7 @@ export function startupFacts(
       database.embedded && database.dataDirectory
         ? { embedded: true, dataDirectory: database.dataDirectory }
         : { embedded: false, address: databaseAddress(database.url) },
+    statements: config.databasePreparedStatements ? 'named' : 'unnamed',
     ...(adminCredentialsFile ? { adminCredentialsFile } : {}),
   };
 }
@@ -52,6 +55,12 @@ export function bannerText(facts: StartupFacts): string {
       facts.database.embedded
         ? `embedded PostgreSQL, data in ${facts.database.dataDirectory}`
         : `PostgreSQL at ${facts.database.address} (DATABASE_URL)`,
+    ],
+    [
+      'statements',
+      facts.statements === 'named'
+        ? 'named, prepared once per connection (DATABASE_PREPARED_STATEMENTS)'
+        : 'unnamed, safe behind a transaction pooler (DATABASE_PREPARED_STATEMENTS)',
     ],
   ];
   if (facts.adminCredentialsFile) rows.push(['admin credentials', facts.adminCredentialsFile]);

@@ -119,6 +119,8 @@ describe('what the server tells whoever starts it', () => {
           embedded: false,
           address: `${url.hostname}:${url.port || 5432}${url.pathname}`,
         },
+        // DATABASE_URL may be a pooler: unnamed unless DATABASE_PREPARED_STATEMENTS says so.
+        statements: 'unnamed',
       });
 
       // Still there for whoever asks for debug, and only at debug.
@@ -206,6 +208,8 @@ describe('what the server tells whoever starts it', () => {
             'm',
           ),
         );
+        // No pooler in front of the embedded server: its statements are named.
+        expect(banner).toMatch(/^\s+statements\s+named, prepared once per connection/m);
         // Configured credentials: nothing was written, so no file is named.
         expect(banner).not.toContain('admin credentials');
         const state = JSON.parse(
