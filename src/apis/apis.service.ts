@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { UUID } from '../common/uuid.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { TIMESTAMP_KEY, UUID_KEY, type PageRequest } from '../common/keyset-page.js';
 import { listPage } from '../common/list-page.js';
 import type { Page } from '../common/pagination.query.js';
@@ -15,16 +17,8 @@ import type { ApiScope, RegisteredApi as Api } from './registered-api.entity.js'
 import { RegisteredApi } from './registered-api.entity.js';
 import { resourceIdentifierProblem } from './resource-identifier.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Every registered API by identifier, as token requests read them. */
 export type ApiCatalog = ReadonlyMap<string, Api>;
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505'
-  );
-}
 
 /** Distinct scope values, each with one description; the first one given wins. */
 function distinctScopes(scopes: ApiScope[] | undefined): ApiScope[] {

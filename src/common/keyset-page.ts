@@ -1,5 +1,6 @@
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { OAuthError } from './oauth-error.js';
+import { UUID } from './uuid.js';
 
 /** One column of a list's order, unique together with the others (the last is a key). */
 export interface KeyColumn {
@@ -12,7 +13,7 @@ export interface KeyColumn {
 }
 
 export const TIMESTAMP_KEY = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-export const UUID_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_KEY = UUID;
 export const BIGINT_KEY = /^\d{1,18}$/;
 export const TEXT_KEY = /^[\s\S]{1,256}$/;
 

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { KeyEncryption } from '../keys/key-encryption.js';
 import {
   ConnectionSettingError,
@@ -47,10 +48,7 @@ export class UpstreamConnectionsService {
         enabled: input.enabled ?? true,
       });
     } catch (error) {
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === '23505'
-      ) {
+      if (isUniqueViolation(error)) {
         throw new OAuthError('conflict', `an upstream connection named ${name} exists`);
       }
       throw error;

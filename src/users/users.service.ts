@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { OAuthError } from '../common/oauth-error.js';
+import { UUID } from '../common/uuid.js';
+import { isUniqueViolation } from '../database/unique-violation.js';
 import { Scope } from '../common/scope.js';
 import { TIMESTAMP_KEY, UUID_KEY, type PageRequest } from '../common/keyset-page.js';
 import { listPage } from '../common/list-page.js';
@@ -15,20 +17,12 @@ import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { PasswordHasher } from './password-hasher.service.js';
 import { User } from './user.entity.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A space-separated scope limit, normalised; null for none. */
 function normaliseScope(scope: string | null | undefined): string | null {
   if (scope === null || scope === undefined) return null;
   const parsed = Scope.parse(scope.trim().replace(/\s+/g, ' '));
   if (!parsed) throw OAuthError.invalidRequest('scope must be space-separated scope tokens');
   return parsed.toString();
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505'
-  );
 }
 
 @Injectable()
