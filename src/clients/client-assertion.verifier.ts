@@ -14,7 +14,6 @@ import { ClientsService } from './clients.service.js';
 
 /** Longest an assertion may live from `iat` to `exp`. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 3600;
-const CLOCK_TOLERANCE_SECONDS = 30;
 export const ASSERTION_ALGORITHMS = ['RS256', 'ES256'];
 
 export class AssertionRejected extends Error {}
@@ -65,7 +64,7 @@ export class ClientAssertionVerifier {
         issuer: client.clientId,
         audience: audiences,
         requiredClaims: ['exp', 'iat', 'jti', 'sub'],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: this.config.clockSkewSeconds,
       }));
     } catch (error) {
       throw new AssertionRejected(`the assertion is not valid: ${describe(error)}`);
@@ -74,7 +73,7 @@ export class ClientAssertionVerifier {
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
       throw new AssertionRejected('the assertion jti must be a string of at most 256 characters');
     }
-    if (iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS)
+    if (iat > Date.now() / 1000 + this.config.clockSkewSeconds)
       throw new AssertionRejected('the assertion was issued in the future');
     if (exp - iat > MAX_ASSERTION_LIFETIME_SECONDS) {
       throw new AssertionRejected(
@@ -85,7 +84,7 @@ export class ClientAssertionVerifier {
     const inserted = await this.dataSource.query<{ jti: string }[]>(
       `INSERT INTO used_assertions (client_id, jti, expires_at) VALUES ($1, $2, to_timestamp($3))
        ON CONFLICT DO NOTHING RETURNING jti`,
-      [client.clientId, jti, exp + CLOCK_TOLERANCE_SECONDS],
+      [client.clientId, jti, exp + this.config.clockSkewSeconds],
     );
     if (inserted.length === 0)
       throw new AssertionRejected('the assertion was already used (jti replayed)');

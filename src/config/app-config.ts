@@ -26,6 +26,8 @@ export class AppConfig {
   readonly refreshTokenTtl: number;
   readonly refreshTokenAbsoluteTtl: number;
   readonly authCodeTtl: number;
+  /** Leeway for the clocks of JWTs others sign (assertions, proofs): CLOCK_SKEW_SECONDS. */
+  readonly clockSkewSeconds: number;
   readonly sessionIdleTtl: number;
   readonly sessionAbsoluteTtl: number;
   readonly loginThrottle: {
@@ -74,6 +76,7 @@ export class AppConfig {
     this.refreshTokenTtl = get('REFRESH_TOKEN_TTL');
     this.refreshTokenAbsoluteTtl = get('REFRESH_TOKEN_ABSOLUTE_TTL');
     this.authCodeTtl = get('AUTH_CODE_TTL');
+    this.clockSkewSeconds = get('CLOCK_SKEW_SECONDS');
     this.sessionIdleTtl = get('SESSION_IDLE_TTL');
     this.sessionAbsoluteTtl = get('SESSION_ABSOLUTE_TTL');
     this.loginThrottle = {

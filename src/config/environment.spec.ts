@@ -155,6 +155,7 @@ describe('the table of variables', () => {
       SESSION_IDLE_TTL: 1800,
       SESSION_ABSOLUTE_TTL: 43200,
       AUTH_CODE_TTL: 60,
+      CLOCK_SKEW_SECONDS: 30,
       SIGNING_ALG: 'ES256',
       UPSTREAM_TIMEOUT_MS: 10000,
       UPSTREAM_REFRESH_MARGIN: 60,
@@ -187,6 +188,11 @@ describe('the table of variables', () => {
       'AUTH_CODE_TTL',
       '601',
       'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600',
+    ],
+    [
+      'CLOCK_SKEW_SECONDS',
+      '61',
+      'CLOCK_SKEW_SECONDS must be an integer number of seconds between 0 and 60',
     ],
     [
       'UPSTREAM_TIMEOUT_MS',
