@@ -48,10 +48,13 @@ export interface VerifiedAssertion {
   alg: string;
 }
 
-export interface AssertionKeys {
-  /** Whether an HMAC keyed with the client's secret may sign it (client authentication only). */
-  secret: boolean;
-}
+/**
+ * What the assertion is for. Client authentication (§2.2) takes an HMAC keyed with the
+ * client's secret (client_secret_jwt) besides a registered key, and a header without `kid`
+ * when one registered key fits its alg; the jwt-bearer grant (§2.1), whose assertion alone
+ * obtains a token, takes registered keys named by `kid` only, as it always has.
+ */
+export type AssertionUse = 'client-authentication' | 'grant';
 
 /**
  * Verifies a JWT a client signed, per RFC 7523: for the jwt-bearer grant (§2.1), with a key it
@@ -73,23 +76,26 @@ export class ClientAssertionVerifier {
   async verify(
     assertion: string,
     audiences: string[],
-    allowed: AssertionKeys = { secret: false },
+    use: AssertionUse = 'grant',
   ): Promise<VerifiedAssertion> {
     if (assertion.length > 8192) throw new AssertionRejected('the assertion is too large');
     let unverifiedIssuer: unknown;
     let alg: unknown;
+    let kid: unknown;
     try {
       unverifiedIssuer = decodeJwt(assertion).iss;
-      alg = decodeProtectedHeader(assertion).alg;
+      ({ alg, kid } = decodeProtectedHeader(assertion));
     } catch {
       throw new AssertionRejected('the assertion is not a JWT');
     }
     if (typeof unverifiedIssuer !== 'string' || unverifiedIssuer.length > 256) {
       throw new AssertionRejected('the assertion has no iss');
     }
+    if (use === 'grant' && (typeof kid !== 'string' || kid === ''))
+      throw new AssertionRejected('the assertion header has no kid');
     const client = await this.clients.findActive(unverifiedIssuer);
     if (!client) throw new AssertionRejected('no client issued this assertion');
-    const { key, algorithms } = this.keyFor(client, alg, allowed);
+    const { key, algorithms } = this.keyFor(client, alg, use);
 
     const skew = this.config.clockSkewSeconds;
     let claims: JWTPayload;
@@ -146,10 +152,13 @@ export class ClientAssertionVerifier {
   private keyFor(
     client: Client,
     alg: unknown,
-    allowed: AssertionKeys,
+    use: AssertionUse,
   ): { key: KeyObject | JWTVerifyGetKey; algorithms: string[] } {
     if (typeof alg === 'string' && SECRET_ASSERTION_ALGORITHMS.includes(alg)) {
-      if (!allowed.secret || client.tokenEndpointAuthMethod !== 'client_secret_jwt') {
+      if (
+        use !== 'client-authentication' ||
+        client.tokenEndpointAuthMethod !== 'client_secret_jwt'
+      ) {
         throw new AssertionRejected(
           `${alg} assertions are for clients registered for client_secret_jwt`,
         );

@@ -131,7 +131,7 @@ export class ClientAuthenticator {
       const { client, claims, alg } = await this.assertions.verify(
         assertion,
         this.assertions.audiences(),
-        { secret: true },
+        'client-authentication',
       );
       // RFC 7523 §3: for client authentication, sub is the client too.
       if (claims.sub !== client.clientId) throw new AssertionRejected('sub must be the client_id');
