@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 import { digestsEqual, sha256 } from '../common/secrets.js';
-import { decodeJwt } from 'jose';
 import {
   AssertionRejected,
   ClientAssertionVerifier,
@@ -30,8 +29,6 @@ type Presented =
       /** private_key_jwt or client_secret_jwt: which one, the verified header says. */
       method: 'assertion';
       clientId?: string;
-      /** The client the assertion claims to come from (unverified), for the failure counters. */
-      claimedClientId?: string;
       assertion: string;
     }
   | { method: 'none'; clientId: string };
@@ -54,16 +51,6 @@ function formDecode(value: string): string {
 
 /** Longer client_ids are refused unread, and not counted under their own name. */
 const MAX_CLIENT_ID_LENGTH = 256;
-
-/** The `iss` of an assertion, unverified: only to count a failure against the client it names. */
-function claimedIssuer(assertion: string): string | undefined {
-  try {
-    const { iss } = decodeJwt(assertion);
-    return typeof iss === 'string' ? iss : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
@@ -96,11 +83,10 @@ export class ClientAuthenticator {
     let clientId: string | undefined;
     try {
       const presented = this.presented(input);
-      const named =
-        presented.method === 'assertion'
-          ? (presented.clientId ?? presented.claimedClientId)
-          : presented.clientId;
-      if (named !== undefined && named.length <= MAX_CLIENT_ID_LENGTH) clientId = named;
+      // An assertion's failure counts against its client_id parameter when it has one (as
+      // oauth4webapi and most libraries send), and against the address always.
+      if (presented.clientId !== undefined && presented.clientId.length <= MAX_CLIENT_ID_LENGTH)
+        clientId = presented.clientId;
       await this.throttle.assertNotLocked(input.ip, clientId);
       return await this.verify(presented);
     } catch (error) {
@@ -165,12 +151,7 @@ export class ClientAuthenticator {
           `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}, with a client_assertion`,
         );
       }
-      return {
-        method: 'assertion',
-        clientId,
-        claimedClientId: claimedIssuer(clientAssertion),
-        assertion: clientAssertion,
-      };
+      return { method: 'assertion', clientId, assertion: clientAssertion };
     }
     if (basic) {
       if (clientSecret !== undefined) {
