@@ -3,7 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { createPrivateKey, generateKeyPair, KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, In, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { LOCKS, withAdvisoryLock } from '../database/advisory-lock.js';
@@ -92,9 +92,8 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     // deployment from before an algorithm was added gains its key on the next boot.
     await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, async () => {
       const current = await this.keys.findBy({ status: 'active' });
-      for (const alg of SIGNING_ALGS) {
-        if (!current.some((row) => row.alg === alg)) await this.createKey(alg);
-      }
+      const missing = SIGNING_ALGS.filter((alg) => !current.some((row) => row.alg === alg));
+      if (missing.length > 0) await this.createKeys(missing);
     });
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => undefined), RELOAD_INTERVAL_MS);
@@ -157,11 +156,9 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
    */
   async rotate(actor: Actor = {}, alg?: SigningAlg): Promise<Rotation> {
     const algs = alg === undefined ? SIGNING_ALGS : [alg];
-    const rotated = await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, async () => {
-      const made: SigningKey[] = [];
-      for (const each of algs) made.push(await this.createKey(each));
-      return made;
-    });
+    const rotated = await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, () =>
+      this.createKeys(algs),
+    );
     await this.reload();
     const key = rotated.find((row) => row.alg === (alg ?? this.config.signingAlg))!;
     await this.audit.record({
@@ -177,12 +174,29 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     return { key, rotated };
   }
 
-  private async createKey(alg: SigningAlg): Promise<SigningKey> {
+  /**
+   * Makes a new key the active one of each of `algs`, in one transaction: no instance ever
+   * reads half a rotation. The key pairs are generated before it, in parallel, off the loop.
+   */
+  private async createKeys(algs: readonly SigningAlg[]): Promise<SigningKey[]> {
+    const rows = await Promise.all(algs.map((alg) => this.newKey(alg)));
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(
+        SigningKey,
+        { status: 'active', alg: In([...algs]) },
+        { status: 'retired', retiredAt: () => 'now()' },
+      );
+      await manager.insert(SigningKey, rows);
+    });
+    return rows;
+  }
+
+  private async newKey(alg: SigningAlg): Promise<SigningKey> {
     const { privateKey, publicKey } = await generateFor(alg);
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    const row = this.keys.create({
+    return this.keys.create({
       kid,
       alg,
       publicJwk: publicJwk as Record<string, string>,
@@ -190,15 +204,6 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
       status: 'active',
       retiredAt: null,
     });
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(
-        SigningKey,
-        { status: 'active', alg },
-        { status: 'retired', retiredAt: () => 'now()' },
-      );
-      await manager.insert(SigningKey, row);
-    });
-    return row;
   }
 
   private isPublished(row: SigningKey): boolean {
