@@ -60,7 +60,8 @@ export type AssertionUse = 'client-authentication' | 'grant';
  * Verifies a JWT a client signed, per RFC 7523: for the jwt-bearer grant (§2.1), with a key it
  * registered (`jwks`), and for client authentication (§2.2), with such a key (private_key_jwt)
  * or an HMAC keyed with its secret (client_secret_jwt). Checks the signature and `kid` (which
- * may be left out when exactly one registered key fits the algorithm: RFC 7515 §4.1.4), `iss`
+ * client authentication may leave out when exactly one registered key fits the algorithm:
+ * RFC 7515 §4.1.4), `iss`
  * (the client), `sub`, `aud` (this issuer or one of its endpoints), `exp` and `iat` with
  * CLOCK_SKEW_SECONDS of leeway, a bounded lifetime, and that the `jti` was never seen before.
  */
