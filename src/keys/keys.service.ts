@@ -93,7 +93,15 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, async () => {
       const current = await this.keys.findBy({ status: 'active' });
       const missing = SIGNING_ALGS.filter((alg) => !current.some((row) => row.alg === alg));
-      if (missing.length > 0) await this.createKeys(missing);
+      if (missing.length === 0) return;
+      // An instance of the release before signs with the newest active key, whatever its
+      // algorithm: keys added by an upgrade are dated before the keys already active, so
+      // such instances keep theirs until they are replaced.
+      const oldest = current.reduce<Date | undefined>(
+        (earliest, row) => (earliest && earliest < row.createdAt ? earliest : row.createdAt),
+        undefined,
+      );
+      await this.createKeys(missing, oldest);
     });
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => undefined), RELOAD_INTERVAL_MS);
@@ -177,8 +185,9 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   /**
    * Makes a new key the active one of each of `algs`, in one transaction: no instance ever
    * reads half a rotation. The key pairs are generated before it, in parallel, off the loop.
+   * `datedBefore`: the keys' created_at is set a second before it.
    */
-  private async createKeys(algs: readonly SigningAlg[]): Promise<SigningKey[]> {
+  private async createKeys(algs: readonly SigningAlg[], datedBefore?: Date): Promise<SigningKey[]> {
     const rows = await Promise.all(algs.map((alg) => this.newKey(alg)));
     await this.dataSource.transaction(async (manager) => {
       await manager.update(
@@ -187,6 +196,11 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
         { status: 'retired', retiredAt: () => 'now()' },
       );
       await manager.insert(SigningKey, rows);
+      if (datedBefore) {
+        const createdAt = new Date(datedBefore.getTime() - 1000);
+        await manager.update(SigningKey, { kid: In(rows.map((row) => row.kid)) }, { createdAt });
+        for (const row of rows) row.createdAt = createdAt;
+      }
     });
     return rows;
   }

@@ -293,6 +293,12 @@ describe('a deployment whose database holds only the ES256 key', () => {
         ['RS256', 'active'],
       ]);
       expect(keys[0].kid).toBe(esKid);
+      // An instance of the release before signs with the newest active key: still ES256's,
+      // so such instances keep signing with it while the upgrade rolls.
+      const [newest] = await a.db.query<{ kid: string }>(
+        `SELECT kid FROM signing_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1`,
+      );
+      expect(newest.kid).toBe(esKid);
       expect((await a.http.get('/.well-known/jwks.json')).body).toEqual(
         (await b.http.get('/.well-known/jwks.json')).body,
       );
