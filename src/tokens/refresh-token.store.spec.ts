@@ -58,7 +58,7 @@ describe('RefreshTokenStore', () => {
 
   it('starts a family: the token, and the access token answered with it indexed', async () => {
     const { token, familyId } = await start();
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     const [indexed] = await rows<{ family_id: string; user_id: string }>(
       'SELECT family_id, user_id FROM issued_access_tokens WHERE family_id = $1',
       [familyId],
@@ -81,6 +81,34 @@ describe('RefreshTokenStore', () => {
       scopes: ['read'],
       grant: { scopes: ['read', 'write'] },
     });
+  });
+
+  it('keys tokens by their creation time first, and families by UUID version 7', async () => {
+    const first = await start();
+    const second = await start();
+    const keys = await rows<{ family_id: string; key: Buffer }>(
+      `SELECT family_id, digest AS key FROM refresh_tokens WHERE family_id IN ($1, $2)`,
+      [first.familyId, second.familyId],
+    );
+    const keyOf = (familyId: string) => keys.find((row) => row.family_id === familyId)!.key;
+    const timeOf = (familyId: string) => keyOf(familyId).readUIntBE(0, 6);
+    expect(timeOf(first.familyId)).toBeLessThanOrEqual(timeOf(second.familyId));
+    expect(Math.abs(timeOf(second.familyId) - Date.now())).toBeLessThan(60_000);
+    expect(keyOf(first.familyId).length).toBe(38);
+    expect(first.familyId[14]).toBe('7'); // UUID version 7
+  });
+
+  it('still rotates a token of the earlier form, stored under its plain SHA-256', async () => {
+    const { familyId } = await start();
+    const legacy = randomToken(32); // 43 characters, as tokens were issued before
+    await rows(
+      `INSERT INTO refresh_tokens (digest, family_id, expires_at)
+       VALUES (sha256(convert_to($1, 'UTF8')), $2, now() + interval '1 hour')`,
+      [legacy, familyId],
+    );
+    const granted = await consume(legacy);
+    expect(granted).toMatchObject({ outcome: 'granted', grant: { familyId } });
+    expect(await consume(legacy)).toMatchObject({ outcome: 'reused' });
   });
 
   it('grants only what the grant and the client still share', async () => {

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Scope } from '../common/scope.js';
-import { randomToken, sha256 } from '../common/secrets.js';
+import { uuidV7 } from '../common/uuid-v7.js';
+import { newRefreshToken, refreshTokenKey } from './refresh-token-key.js';
 import { AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
@@ -204,8 +205,8 @@ export const CONSUME_BATCH = `
  */
 const START = `
   WITH family AS (
-    INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at, resources, audience)
-    VALUES ($1, $2, $3, now() + make_interval(secs => $4), $11, $12) RETURNING id, expires_at),
+    INSERT INTO refresh_token_families (id, client_id, user_id, scope, expires_at, resources, audience)
+    VALUES ($13, $1, $2, $3, now() + make_interval(secs => $4), $11, $12) RETURNING id, expires_at),
   token AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family),
@@ -247,7 +248,8 @@ interface Verdict {
 }
 
 /**
- * Refresh tokens: opaque 256-bit values stored as SHA-256 digests, grouped in families (one
+ * Refresh tokens: opaque values (their creation time, then 256 random bits) stored under a key
+ * of that time and their SHA-256 digest (refresh-token-key.ts), grouped in families (one
  * per original grant). Every use rotates the token; a consumed token presented again is reuse
  * (RFC 9700 §4.14.2), and the caller revokes its family.
  */
@@ -305,7 +307,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
     },
     access: AccessTokenIssuance & { details: Record<string, unknown> },
   ): Promise<{ token: string; familyId: string }> {
-    const token = randomToken(32);
+    const token = newRefreshToken();
     const [row] = await preparedQuery<{ family_id: string }>(
       this.dataSource,
       'refresh-family-start',
@@ -315,7 +317,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         grant.userId,
         Scope.of(grant.scopes).toString(),
         this.config.refreshTokenAbsoluteTtl,
-        sha256(token),
+        refreshTokenKey(token),
         this.config.refreshTokenTtl,
         access.jti,
         access.expiresAt,
@@ -323,6 +325,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         JSON.stringify(access.details),
         grant.resources,
         grant.audience,
+        uuidV7(), // time-ordered, as the token's key is (refresh-token-key.ts)
       ],
     );
     return { token, familyId: row.family_id };
@@ -333,11 +336,11 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
    * exactly one is `granted`.
    */
   async consume(request: ConsumeRequest): Promise<Consumption> {
-    const successor = randomToken(32);
+    const successor = newRefreshToken();
     const row = await this.consumptions.submit({
-      digest: sha256(request.token),
+      digest: refreshTokenKey(request.token),
       clientId: request.clientId,
-      successorDigest: sha256(successor),
+      successorDigest: refreshTokenKey(successor),
       requested: request.requested === undefined ? null : Scope.of(request.requested).toString(),
       clientScopes: Scope.of(request.clientItems).toString(),
       jti: request.access.jti,
@@ -383,7 +386,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
     if ('token' in selector) {
       target = `SELECT f.id, f.user_id FROM refresh_tokens t
                   JOIN refresh_token_families f ON f.id = t.family_id
-                 WHERE t.digest = $${params.push(sha256(selector.token))}
+                 WHERE t.digest = $${params.push(refreshTokenKey(selector.token))}
                    AND f.client_id = $${params.push(selector.clientId)}`;
     } else {
       const where = whereEqual(
@@ -434,7 +437,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
                 AND t.expires_at > now() AND f.expires_at > now()) AS active
          FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
         WHERE t.digest = $1`,
-      [sha256(token)],
+      [refreshTokenKey(token)],
     );
     if (!row) return undefined;
     return {

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { migrations } from '../../migrations/index.js';
 import { basicAuth, type Credentials, type HttpResponse } from '../support/http-client.js';
@@ -16,6 +16,7 @@ import {
 import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 /*
  * Two instances of one deployment on one database, under load on both at once. This is a
@@ -36,7 +37,6 @@ const ROTATIONS = 20; // per family, alternating instances
 const SAMPLES = 20; // access tokens per instance, spread over the load, for cross-introspection
 const PASSWORD = 'correct horse battery staple';
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What one instance answered under load. */
@@ -182,7 +182,7 @@ describe('two instances on one database, under concurrent load', () => {
     const chain = async (index: number, first: string) => {
       const [row] = await a.db.query<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE digest = $1',
-        [sha256(first)],
+        [refreshTokenKey(first)],
       );
       const tokens = [first];
       const failures: string[] = [];
@@ -311,13 +311,13 @@ describe('two instances on one database, under concurrent load', () => {
       const [family] = await a.db.query<{ id: string; revoked_reason: string | null }>(
         `SELECT f.id, f.revoked_reason FROM refresh_token_families f
            JOIN refresh_tokens t ON t.family_id = f.id WHERE t.digest = $1`,
-        [sha256(raceToken)],
+        [refreshTokenKey(raceToken)],
       );
       expect(family.revoked_reason).toBe('reuse');
       const rows = await a.db.query<{ original: boolean; consumed: boolean }>(
         `SELECT digest = $2 AS original, consumed_at IS NOT NULL AS consumed
            FROM refresh_tokens WHERE family_id = $1 ORDER BY created_at`,
-        [family.id, sha256(raceToken)],
+        [family.id, refreshTokenKey(raceToken)],
       );
       // The raced token, consumed, and exactly one successor (never used: its family was revoked).
       expect(rows).toEqual([
@@ -402,7 +402,7 @@ describe('two instances on one database, under concurrent load', () => {
       const expected = new Map(chains.map((c) => [c.familyId, ROTATIONS]));
       const [raced] = await a.db.query<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE digest = $1',
-        [sha256(raceToken)],
+        [refreshTokenKey(raceToken)],
       );
       expected.set(raced.family_id, 1);
       const total = FAMILIES * ROTATIONS + 1;
