@@ -333,6 +333,9 @@ describe('pushed authorization requests (RFC 9126)', () => {
     it('with a redirect URI the client did not register: invalid_redirect_uri', async () => {
       const res = await push(codeRequest({ redirect_uri: 'https://evil.example/cb' }), basic(web));
       expectJsonRefusal(res, 400, 'invalid_redirect_uri');
+      expect(res.body.error_description).toBe(
+        'redirect_uri is not one of the redirect URIs the client registered',
+      );
     });
 
     it('with request_uri inside: invalid_request', async () => {

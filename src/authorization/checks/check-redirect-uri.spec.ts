@@ -77,7 +77,11 @@ describe('checkRedirectUri', () => {
     const refusal = refusalOf(() =>
       checkRedirectUri({ redirect_uri: 'https://evil.example/cb' }, one, 'invalid_redirect_uri'),
     );
-    expect(refusal).toMatchObject({ error: 'invalid_redirect_uri', status: 400 });
+    expect(refusal).toMatchObject({
+      error: 'invalid_redirect_uri',
+      status: 400,
+      description: 'redirect_uri is not one of the redirect URIs the client registered',
+    });
     const missing = refusalOf(() => checkRedirectUri({}, two, 'invalid_redirect_uri'));
     expect(missing).toMatchObject({ error: 'invalid_request', status: 400 });
     const atAuthorize = refusalOf(() =>

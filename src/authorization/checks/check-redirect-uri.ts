@@ -34,8 +34,11 @@ export function checkRedirectUri(
     return { redirectUri: client.redirectUris[0], redirectUriGiven: false };
   }
   if (!matchesRegistered(given, client.redirectUris)) {
+    // The pushed request's refusal is read by a client's developer, not a person in a browser.
     throw untrusted(
-      'The redirect URI in the request is not one the application registered, so you are not sent there.',
+      unregistered === 'invalid_redirect_uri'
+        ? 'redirect_uri is not one of the redirect URIs the client registered'
+        : 'The redirect URI in the request is not one the application registered, so you are not sent there.',
       unregistered,
     );
   }
