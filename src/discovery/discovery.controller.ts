@@ -82,6 +82,10 @@ export class DiscoveryController {
         'email',
       ],
       prompt_values_supported: ['none', 'login'],
+      // Request objects are not read, by value or by reference (the default is true); the
+      // request_uri of a pushed request (RFC 9126) is this server's own, not a client's URL.
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
     };
   }
 }

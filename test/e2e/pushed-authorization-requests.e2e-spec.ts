@@ -128,6 +128,12 @@ describe('pushed authorization requests (RFC 9126)', () => {
         require_pushed_authorization_requests: false,
       });
     }
+    // Request objects (JAR) are not read; the pushed request's request_uri is the server's own.
+    const oidc = await t.http.get('/.well-known/openid-configuration');
+    expect(oidc.body).toMatchObject({
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+    });
   });
 
   it('runs a confidential client’s code flow through PAR with oauth4webapi, to tokens', async () => {
