@@ -36,6 +36,7 @@ export interface ClientMetadata {
   scope: string;
   resourceScopes: Record<string, string>;
   defaultResource: string | null;
+  requirePushedAuthorizationRequests: boolean;
 }
 
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -65,6 +66,13 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
   }
   if (usesImplicit !== metadata.responseTypes.includes('token')) {
     throw invalid('response_types must include token exactly when grant_types includes implicit');
+  }
+  // RFC 9126 §6: pushed requests are authorization requests; a client that makes none
+  // cannot be held to pushing them.
+  if (metadata.requirePushedAuthorizationRequests && !usesCode && !usesImplicit) {
+    throw invalid(
+      'require_pushed_authorization_requests needs the authorization_code or implicit grant',
+    );
   }
   if (metadata.tokenEndpointAuthMethod === 'none' && !metadata.requirePkce) {
     throw invalid('require_pkce cannot be false for a public client');

@@ -72,6 +72,13 @@ export class Client extends TimestampedEntity {
   @Column({ name: 'token_exchange_impersonation', type: 'boolean', default: false })
   tokenExchangeImpersonation!: boolean;
 
+  /**
+   * Whether this client must push its authorization requests (RFC 9126 §6): the authorize
+   * endpoint then takes only a request_uri from it.
+   */
+  @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
+  requirePushedAuthorizationRequests!: boolean;
+
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 /** The endpoints a browser-based client calls directly; never the authorize endpoint or pages. */
 const CORS_PATHS = new Set([
   '/oauth/token',
+  '/oauth/par',
   '/oauth/revoke',
   '/oauth/introspect',
   '/oauth/userinfo',

@@ -26,6 +26,10 @@ export class AppConfig {
   readonly refreshTokenTtl: number;
   readonly refreshTokenAbsoluteTtl: number;
   readonly authCodeTtl: number;
+  /** Seconds a pushed authorization request's request_uri stays usable (RFC 9126 §2.2). */
+  readonly pushedRequestTtl: number;
+  /** Whether every client must push its authorization requests (RFC 9126 §5). */
+  readonly requirePushedRequests: boolean;
   /** Leeway for the clocks of JWTs others sign (assertions, proofs): CLOCK_SKEW_SECONDS. */
   readonly clockSkewSeconds: number;
   readonly sessionIdleTtl: number;
@@ -76,6 +80,8 @@ export class AppConfig {
     this.refreshTokenTtl = get('REFRESH_TOKEN_TTL');
     this.refreshTokenAbsoluteTtl = get('REFRESH_TOKEN_ABSOLUTE_TTL');
     this.authCodeTtl = get('AUTH_CODE_TTL');
+    this.pushedRequestTtl = get('PUSHED_AUTHORIZATION_REQUEST_TTL');
+    this.requirePushedRequests = get('REQUIRE_PUSHED_AUTHORIZATION_REQUESTS');
     this.clockSkewSeconds = get('CLOCK_SKEW_SECONDS');
     this.sessionIdleTtl = get('SESSION_IDLE_TTL');
     this.sessionAbsoluteTtl = get('SESSION_ABSOLUTE_TTL');
@@ -114,6 +120,10 @@ export class AppConfig {
   /** Cookies are Secure when the issuer is served over https. */
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');
+  }
+
+  get pushedAuthorizationRequestEndpoint(): string {
+    return `${this.issuer}/oauth/par`;
   }
 
   get revocationEndpoint(): string {

@@ -40,6 +40,9 @@ export class DiscoveryController {
       response_modes_supported: this.responseTypes.responseModes(),
       code_challenge_methods_supported: ['S256', 'plain'],
       authorization_response_iss_parameter_supported: true,
+      // RFC 9126 §5: clients push with the token endpoint's authentication methods.
+      pushed_authorization_request_endpoint: this.config.pushedAuthorizationRequestEndpoint,
+      require_pushed_authorization_requests: this.config.requirePushedRequests,
       token_endpoint_auth_methods_supported: AUTH_METHODS,
       token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       revocation_endpoint: this.config.revocationEndpoint,
@@ -79,6 +82,10 @@ export class DiscoveryController {
         'email',
       ],
       prompt_values_supported: ['none', 'login'],
+      // Request objects are not read, by value or by reference (the default is true); the
+      // request_uri of a pushed request (RFC 9126) is this server's own, not a client's URL.
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
     };
   }
 }

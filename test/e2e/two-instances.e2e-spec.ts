@@ -13,6 +13,8 @@ import {
   type Registered,
   type TokenBody,
 } from '../support/flows.js';
+import { BrowserAgent } from '../support/browser-agent.js';
+import { pkcePair } from '../support/pkce.js';
 import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -169,6 +171,37 @@ describe('two instances on one database, under concurrent load', () => {
     ]);
     expect(jwksA.status).toBe(200);
     expect(jwksB.body).toEqual(jwksA.body);
+  });
+
+  it('takes a request_uri pushed at one instance once, whichever instances browsers bring it to', async () => {
+    const web = await registerClient(a, admin, {
+      redirect_uris: ['https://app.example.com/cb'],
+      scope: 'openid',
+    });
+    const pushed = await a.http.form<{ request_uri: string }>(
+      '/oauth/par',
+      {
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      },
+      basic(web),
+    );
+    expect(pushed.status).toBe(201);
+    const path = `/oauth/authorize?${new URLSearchParams({
+      client_id: web.client_id,
+      request_uri: pushed.body.request_uri,
+    }).toString()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 2 * RACERS }, (_, i) =>
+        new BrowserAgent((i % 2 ? b : a).baseUrl).get(path),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 302)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 400)).toHaveLength(2 * RACERS - 1);
+    expect(answers.find((answer) => answer.status === 302)?.location).toMatch(/^\/login\?request=/);
   });
 
   describe('while both serve client_credentials on 2 × 20 connections', () => {

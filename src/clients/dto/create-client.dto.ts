@@ -132,6 +132,15 @@ export class CreateClientDto {
   @IsBoolean()
   token_exchange_impersonation?: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'The authorize endpoint takes only a request_uri from a pushed authorization request (RFC 9126 §6) from this client. For clients of the authorization_code or implicit grant.',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  require_pushed_authorization_requests?: boolean;
+
   @ApiPropertyOptional({ type: JwksDto, nullable: true })
   @IsOptional()
   @IsObject()
