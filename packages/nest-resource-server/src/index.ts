@@ -2,6 +2,15 @@ export { AccessTokenVerifier } from './access-token-verifier.js';
 export { BearerAuthGuard } from './bearer-auth.guard.js';
 export { bearerChallenge, BearerError } from './bearer-error.js';
 export {
+  accessTokenHash,
+  DPOP_ALGORITHMS,
+  DpopProofError,
+  verifyDpopProof,
+  type DpopAlgorithm,
+  type DpopProofExpectations,
+  type VerifiedDpopProof,
+} from './dpop-proof.js';
+export {
   protectedResourceMetadataUrl,
   type ProtectedResourceMetadata,
 } from './protected-resource-metadata.js';
