@@ -9,6 +9,7 @@ import { AccessTokenLiveness } from './access-token-liveness.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
 import { AccessTokenStore } from './access-token.store.js';
 import { AuthorizationCodeStore } from './authorization-code.store.js';
+import { PostgresDpopReplayStore } from './dpop-replay.store.js';
 import { GrantRegistry } from './grant-registry.js';
 import { GRANT_HANDLERS } from './grants/grant-handler.js';
 import { GRANT_HANDLER_CLASSES } from './grants/index.js';
@@ -38,6 +39,7 @@ import { TokenController } from './token.controller.js';
     AccessTokenStore,
     AccessTokenLiveness,
     AuthorizationCodeStore,
+    PostgresDpopReplayStore,
     RefreshTokenStore,
     TokenMinter,
     TokenAudience,
@@ -59,6 +61,7 @@ import { TokenController } from './token.controller.js';
     AuthorizationCodeStore,
     GrantRegistry,
     LiveTokenGuard,
+    PostgresDpopReplayStore,
     TokenAudience,
     TokenMinter,
     TokenRevocation,

@@ -11,6 +11,12 @@ export {
   type VerifiedDpopProof,
 } from './dpop-proof.js';
 export {
+  DEFAULT_DPOP_REPLAY_CACHE_ENTRIES,
+  DpopReplayCacheFullError,
+  InMemoryDpopReplayCache,
+  type DpopReplayStore,
+} from './dpop-replay.js';
+export {
   protectedResourceMetadataUrl,
   type ProtectedResourceMetadata,
 } from './protected-resource-metadata.js';
