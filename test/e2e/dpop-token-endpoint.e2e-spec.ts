@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { BrowserAgent, hiddenField } from '../support/browser-agent.js';
@@ -6,9 +6,11 @@ import { DpopKey } from '../support/dpop.js';
 import type { Credentials, HttpResponse } from '../support/http-client.js';
 import {
   adminAuth,
+  assertion,
   basic,
   claimsOf,
   createUser,
+  JWT_BEARER,
   registerClient,
   type Registered,
   type TokenBody,
@@ -235,6 +237,87 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
       );
       expect(res.status).toBe(200);
       expect(claimsOf(res.body.access_token!).cnf).toEqual({ jkt: key.thumbprint });
+    });
+  });
+
+  describe('the other grants bind too', () => {
+    const NOTES = 'https://notes.example.com';
+    const STORAGE = 'https://storage.example.com';
+    const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+    beforeAll(async () => {
+      for (const identifier of [NOTES, STORAGE]) {
+        const api = await t.http.json(
+          'POST',
+          '/admin/apis',
+          { identifier, name: identifier, scopes: [{ value: 'files', description: 'Files' }] },
+          admin,
+        );
+        expect(api.status).toBe(201);
+      }
+    });
+
+    it('jwt-bearer (RFC 7523): the assertion’s client gets a bound token', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256', use: 'sig' };
+      const service = await registerClient(t, admin, {
+        grant_types: [JWT_BEARER],
+        token_endpoint_auth_method: 'private_key_jwt',
+        scope: 'read',
+        jwks: { keys: [jwk] },
+      });
+      const key = await DpopKey.generate();
+      const res = await tokenRequest(
+        {
+          grant_type: JWT_BEARER,
+          assertion: await assertion(
+            { privateKey, kid: 'k1', alg: 'ES256' },
+            service.client_id,
+            t.baseUrl,
+          ),
+        },
+        undefined,
+        await key.proof(tokenEndpoint()),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.token_type).toBe('DPoP');
+      expect(claimsOf(res.body.access_token!)).toMatchObject({
+        client_id: service.client_id,
+        cnf: { jkt: key.thumbprint },
+      });
+    });
+
+    it('token exchange (RFC 8693): the exchanged token is bound to the exchanging service’s proof', async () => {
+      const caller = await registerClient(t, admin, {
+        grant_types: ['client_credentials'],
+        resource_scopes: { [NOTES]: 'files' },
+        default_resource: NOTES,
+      });
+      const notes = await registerClient(t, admin, {
+        grant_types: ['client_credentials', EXCHANGE],
+        resource_scopes: { [NOTES]: 'files', [STORAGE]: 'files' },
+        default_resource: NOTES,
+      });
+      const subject = await tokenRequest({ grant_type: 'client_credentials' }, basic(caller));
+      expect(subject.status).toBe(200);
+      const key = await DpopKey.generate();
+      const res = await tokenRequest(
+        {
+          grant_type: EXCHANGE,
+          subject_token: subject.body.access_token!,
+          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+          resource: STORAGE,
+        },
+        basic(notes),
+        await key.proof(tokenEndpoint()),
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.token_type).toBe('DPoP');
+      expect(claimsOf(res.body.access_token!)).toMatchObject({
+        aud: STORAGE,
+        act: { sub: notes.client_id },
+        cnf: { jkt: key.thumbprint },
+      });
     });
   });
 
