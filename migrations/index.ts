@@ -12,6 +12,8 @@ import { AuthorizationRequestBrowser1796000000000 } from './1796000000000-Author
 import { IssuedAccessTokens1796100000000 } from './1796100000000-IssuedAccessTokens.js';
 import { RegisteredApis1796318502958 } from './1796318502958-RegisteredApis.js';
 import { AuditPartitions1796400000000 } from './1796400000000-AuditPartitions.js';
+import { UsedDpopProofs1796410000000 } from './1796410000000-UsedDpopProofs.js';
+import { DpopBinding1796500000000 } from './1796500000000-DpopBinding.js';
 import { PushedAuthorizationRequests1796520000000 } from './1796520000000-PushedAuthorizationRequests.js';
 
 export const migrations = [
@@ -28,5 +30,7 @@ export const migrations = [
   IssuedAccessTokens1796100000000,
   RegisteredApis1796318502958,
   AuditPartitions1796400000000,
+  UsedDpopProofs1796410000000,
+  DpopBinding1796500000000,
   PushedAuthorizationRequests1796520000000,
 ];

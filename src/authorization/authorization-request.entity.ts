@@ -72,6 +72,9 @@ export class AuthorizationRequest {
    */
   @Column({ name: 'request_uri_digest', type: 'bytea', nullable: true })
   requestUriDigest!: Buffer | null;
+  /** RFC 9449 §10: the thumbprint of the key the code must be redeemed with (`dpop_jkt`). */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true })
+  dpopJkt!: string | null;
 
   /** SHA-256 of the CSRF cookie of the browser that started the request (null: unbound). */
   @Column({ name: 'browser_digest', type: 'bytea', nullable: true })

@@ -101,6 +101,7 @@ export class AuthorizationRequestsService {
       codeChallenge: checked.pkce?.codeChallenge ?? null,
       codeChallengeMethod: checked.pkce?.codeChallengeMethod ?? null,
       prompt: parsed.prompt === 'none' || parsed.prompt === 'login' ? parsed.prompt : null,
+      dpopJkt: checked.dpopJkt ?? null,
     });
   }
 
@@ -157,9 +158,9 @@ export class AuthorizationRequestsService {
     await this.dataSource.query(
       `INSERT INTO authorization_requests (id, client_id, response_type, redirect_uri, redirect_uri_given,
          scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest, resources,
-         prompt, request_uri_digest)
+         prompt, request_uri_digest, dpop_jkt)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13,
-         $14, $15)`,
+         $14, $15, $16)`,
       [
         request.id,
         request.clientId,
@@ -176,6 +177,7 @@ export class AuthorizationRequestsService {
         request.resources,
         request.prompt,
         request.requestUriDigest ?? null,
+        request.dpopJkt,
       ],
     );
   }

@@ -13,6 +13,7 @@ const codeClient: ClientMetadata = {
   resourceScopes: {},
   defaultResource: null,
   requirePushedAuthorizationRequests: false,
+  dpopBoundAccessTokens: false,
 };
 
 describe('checkClientMetadata: require_pushed_authorization_requests', () => {

@@ -37,6 +37,7 @@ export interface ClientMetadata {
   resourceScopes: Record<string, string>;
   defaultResource: string | null;
   requirePushedAuthorizationRequests: boolean;
+  dpopBoundAccessTokens: boolean;
 }
 
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -73,6 +74,10 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
     throw invalid(
       'require_pushed_authorization_requests needs the authorization_code or implicit grant',
     );
+  }
+  // Implicit tokens leave the authorization endpoint, where no DPoP proof can bind them.
+  if (usesImplicit && metadata.dpopBoundAccessTokens) {
+    throw invalid('dpop_bound_access_tokens cannot be true with the implicit grant');
   }
   if (metadata.tokenEndpointAuthMethod === 'none' && !metadata.requirePkce) {
     throw invalid('require_pkce cannot be false for a public client');

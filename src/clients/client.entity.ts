@@ -78,6 +78,9 @@ export class Client extends TimestampedEntity {
    */
   @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
   requirePushedAuthorizationRequests!: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every access token is bound. */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false })
+  dpopBoundAccessTokens!: boolean;
 
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;

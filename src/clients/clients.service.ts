@@ -91,6 +91,7 @@ export class ClientsService {
       defaultResource: input.default_resource ?? null,
       tokenExchangeImpersonation: input.token_exchange_impersonation ?? false,
       requirePushedAuthorizationRequests: input.require_pushed_authorization_requests ?? false,
+      dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? false,
       disabled: false,
     });
     checkClientMetadata(client);
@@ -176,6 +177,8 @@ export class ClientsService {
       client.tokenExchangeImpersonation = input.token_exchange_impersonation;
     if (input.require_pushed_authorization_requests !== undefined)
       client.requirePushedAuthorizationRequests = input.require_pushed_authorization_requests;
+    if (input.dpop_bound_access_tokens !== undefined)
+      client.dpopBoundAccessTokens = input.dpop_bound_access_tokens;
     checkClientMetadata(client);
     if (input.resource_scopes !== undefined) await this.checkApis(client);
 
@@ -195,6 +198,7 @@ export class ClientsService {
       defaultResource: client.defaultResource,
       tokenExchangeImpersonation: client.tokenExchangeImpersonation,
       requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
+      dpopBoundAccessTokens: client.dpopBoundAccessTokens,
     };
     if (!hadSecret && client.usesSecret) {
       secret = randomToken(32);

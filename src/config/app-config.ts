@@ -32,6 +32,8 @@ export class AppConfig {
   readonly requirePushedRequests: boolean;
   /** Leeway for the clocks of JWTs others sign (assertions, proofs): CLOCK_SKEW_SECONDS. */
   readonly clockSkewSeconds: number;
+  /** Where a DPoP proof must carry a server nonce (DPOP_NONCE): nowhere, the token endpoint, or also the own routes. */
+  readonly dpopNonce: Environment['DPOP_NONCE'];
   readonly sessionIdleTtl: number;
   readonly sessionAbsoluteTtl: number;
   readonly loginThrottle: {
@@ -83,6 +85,7 @@ export class AppConfig {
     this.pushedRequestTtl = get('PUSHED_AUTHORIZATION_REQUEST_TTL');
     this.requirePushedRequests = get('REQUIRE_PUSHED_AUTHORIZATION_REQUESTS');
     this.clockSkewSeconds = get('CLOCK_SKEW_SECONDS');
+    this.dpopNonce = get('DPOP_NONCE');
     this.sessionIdleTtl = get('SESSION_IDLE_TTL');
     this.sessionAbsoluteTtl = get('SESSION_ABSOLUTE_TTL');
     this.loginThrottle = {

@@ -158,6 +158,7 @@ describe('the table of variables', () => {
       PUSHED_AUTHORIZATION_REQUEST_TTL: 60,
       REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: false,
       CLOCK_SKEW_SECONDS: 30,
+      DPOP_NONCE: 'off',
       SIGNING_ALG: 'ES256',
       UPSTREAM_TIMEOUT_MS: 10000,
       UPSTREAM_REFRESH_MARGIN: 60,
@@ -201,6 +202,7 @@ describe('the table of variables', () => {
       '61',
       'CLOCK_SKEW_SECONDS must be an integer number of seconds between 0 and 60',
     ],
+    ['DPOP_NONCE', 'on', 'DPOP_NONCE must be one of off, token, all'],
     [
       'UPSTREAM_TIMEOUT_MS',
       '99',
