@@ -17,6 +17,7 @@ import {
 } from '../support/flows.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 /*
  * DPoP (RFC 9449) at the token endpoint as a client sees it, driven by a standard client
@@ -79,7 +80,7 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
     (
       await t.db.query<{ consumed_at: Date | null }>(
         'SELECT consumed_at FROM refresh_tokens WHERE digest = $1',
-        [createHash('sha256').update(refreshToken).digest()],
+        [refreshTokenKey(refreshToken)],
       )
     )[0]?.consumed_at;
 
@@ -417,7 +418,7 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
       const [family] = await t.db.query<{ dpop_jkt: string | null; dpop_bound: boolean }>(
         `SELECT f.dpop_jkt, f.dpop_bound FROM refresh_token_families f
            JOIN refresh_tokens t ON t.family_id = f.id WHERE t.digest = $1`,
-        [createHash('sha256').update(issued.refresh_token!).digest()],
+        [refreshTokenKey(issued.refresh_token!)],
       );
       // The refresh token of a confidential client is not bound; its access tokens are.
       expect(family).toEqual({ dpop_jkt: null, dpop_bound: true });

@@ -11,6 +11,7 @@ import {
 } from '../support/flows.js';
 import { AuthorizationDriver } from './support/authorization-driver.js';
 import { startSecurityApp, type SecurityApp } from './support/security-app.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 // RFC 9449 §4.3, §5, §10, §11: a DPoP proof binds one request to one key. A proof replayed, made
 // for another request, not signed (or not by its key), carrying a private key, or outside its
@@ -275,7 +276,7 @@ describe('DPoP proofs at the token endpoint: replay, forgery and stolen bound cr
           await t.db.query<{ dpop_jkt: string; revoked_at: Date | null; consumed_at: Date | null }>(
             `SELECT f.dpop_jkt, f.revoked_at, t.consumed_at FROM refresh_tokens t
                JOIN refresh_token_families f ON f.id = t.family_id WHERE t.digest = $1`,
-            [digest(refreshToken)],
+            [refreshTokenKey(refreshToken)],
           )
         )[0];
       expect(await family()).toEqual({
