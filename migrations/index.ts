@@ -12,7 +12,10 @@ import { AuthorizationRequestBrowser1796000000000 } from './1796000000000-Author
 import { IssuedAccessTokens1796100000000 } from './1796100000000-IssuedAccessTokens.js';
 import { RegisteredApis1796318502958 } from './1796318502958-RegisteredApis.js';
 import { AuditPartitions1796400000000 } from './1796400000000-AuditPartitions.js';
-import { SigningAlgorithms1796500000000 } from './1796500000000-SigningAlgorithms.js';
+import { UsedDpopProofs1796410000000 } from './1796410000000-UsedDpopProofs.js';
+import { DpopBinding1796500000000 } from './1796500000000-DpopBinding.js';
+import { PushedAuthorizationRequests1796520000000 } from './1796520000000-PushedAuthorizationRequests.js';
+import { SigningAlgorithms1796600000000 } from './1796600000000-SigningAlgorithms.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -28,5 +31,8 @@ export const migrations = [
   IssuedAccessTokens1796100000000,
   RegisteredApis1796318502958,
   AuditPartitions1796400000000,
-  SigningAlgorithms1796500000000,
+  UsedDpopProofs1796410000000,
+  DpopBinding1796500000000,
+  PushedAuthorizationRequests1796520000000,
+  SigningAlgorithms1796600000000,
 ];

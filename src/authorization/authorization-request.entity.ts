@@ -1,13 +1,26 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+} from 'typeorm';
 import { Client } from '../clients/client.entity.js';
 import { SweptWhen } from '../database/swept-when.decorator.js';
 
 /**
  * A validated authorization request waiting for the user to sign in and consent. Kept in the
- * database so any instance can continue it.
+ * database so any instance can continue it. A pushed request (RFC 9126) waits here first for
+ * its request_uri, unbound to any browser, until the authorize endpoint takes it.
  */
 @SweptWhen('expires_at < now()')
 @Entity({ name: 'authorization_requests' })
+@Index('authorization_requests_request_uri_key', ['requestUriDigest'], {
+  unique: true,
+  where: '"request_uri_digest" IS NOT NULL',
+})
 export class AuthorizationRequest {
   @PrimaryColumn({ type: 'text' })
   id!: string;
@@ -48,6 +61,20 @@ export class AuthorizationRequest {
 
   @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
   codeChallengeMethod!: 'S256' | 'plain' | null;
+
+  /** `none` or `login` (OpenID Connect Core §3.1.2.1), as asked; other prompts are not acted on. */
+  @Column({ type: 'text', nullable: true })
+  prompt!: 'none' | 'login' | null;
+
+  /**
+   * SHA-256 of the request_uri of a pushed request (RFC 9126) not yet taken by the authorize
+   * endpoint; null once taken, and for a request made at the authorize endpoint.
+   */
+  @Column({ name: 'request_uri_digest', type: 'bytea', nullable: true })
+  requestUriDigest!: Buffer | null;
+  /** RFC 9449 §10: the thumbprint of the key the code must be redeemed with (`dpop_jkt`). */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true })
+  dpopJkt!: string | null;
 
   /** SHA-256 of the CSRF cookie of the browser that started the request (null: unbound). */
   @Column({ name: 'browser_digest', type: 'bytea', nullable: true })

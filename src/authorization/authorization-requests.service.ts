@@ -46,12 +46,26 @@ export class AuthorizationRequestsService {
 
   /** Client and redirect URI; throws AuthorizationPageError when either cannot be trusted. */
   async identify(query: Record<string, unknown>): Promise<ParsedAuthorization> {
-    const client = await checkClient(query, (clientId) =>
-      this.clients.findForAuthentication(clientId),
-    );
+    return this.parse(await this.identifyClient(query), query);
+  }
+
+  /** The registered, enabled client the request names; refused as a page otherwise. */
+  identifyClient(query: Record<string, unknown>): Promise<Client> {
+    return checkClient(query, (clientId) => this.clients.findForAuthentication(clientId));
+  }
+
+  /**
+   * The request of a known client: its redirect URI checked (a refusal names `unregistered`
+   * for a URI the client did not register), the parameters errors are sent back with.
+   */
+  parse(
+    client: Client,
+    query: Record<string, unknown>,
+    unregistered?: 'invalid_request' | 'invalid_redirect_uri',
+  ): ParsedAuthorization {
     return {
       client,
-      ...checkRedirectUri(query, client),
+      ...checkRedirectUri(query, client, unregistered),
       state: raw(query, 'state'),
       responseType: raw(query, 'response_type'),
       prompt: raw(query, 'prompt'),
@@ -86,6 +100,8 @@ export class AuthorizationRequestsService {
       nonce: checked.nonce ?? null,
       codeChallenge: checked.pkce?.codeChallenge ?? null,
       codeChallengeMethod: checked.pkce?.codeChallengeMethod ?? null,
+      prompt: parsed.prompt === 'none' || parsed.prompt === 'login' ? parsed.prompt : null,
+      dpopJkt: checked.dpopJkt ?? null,
     });
   }
 
@@ -95,10 +111,56 @@ export class AuthorizationRequestsService {
    */
   async store(request: AuthorizationRequest, browserSecret: string): Promise<void> {
     request.browserDigest = sha256(browserSecret);
+    await this.insert(request, REQUEST_TTL_SECONDS);
+  }
+
+  /**
+   * Stores a validated pushed request (RFC 9126) under the digest of its request_uri, bound to
+   * no browser yet, for `ttlSeconds`: takePushed binds it to the browser that brings it.
+   */
+  async storePushed(
+    request: AuthorizationRequest,
+    requestUriDigest: Buffer,
+    ttlSeconds: number,
+  ): Promise<void> {
+    request.requestUriDigest = requestUriDigest;
+    request.browserDigest = null;
+    await this.insert(request, ttlSeconds);
+  }
+
+  /**
+   * RFC 9126 §4: takes the pushed request `requestUriDigest` names, when `clientId` pushed it
+   * and it has not expired, and binds it to the browser whose CSRF cookie holds
+   * `browserSecret`, for the login and consent steps. One conditional UPDATE: of two
+   * requests bringing the same request_uri, to any instance, one gets it; the other, and
+   * any later one, gets undefined.
+   */
+  async takePushed(
+    clientId: string,
+    requestUriDigest: Buffer,
+    browserSecret: string,
+  ): Promise<AuthorizationRequest | undefined> {
+    const [taken] = await this.dataSource.query<{ id: string }[]>(
+      `WITH taken AS (
+         UPDATE authorization_requests
+            SET request_uri_digest = NULL, browser_digest = $3,
+                expires_at = now() + make_interval(secs => $4)
+          WHERE request_uri_digest = $1 AND client_id = $2 AND expires_at > now()
+          RETURNING id)
+       SELECT id FROM taken`,
+      [requestUriDigest, clientId, sha256(browserSecret), REQUEST_TTL_SECONDS],
+    );
+    if (!taken) return undefined;
+    return (await this.requests.findOneBy({ id: taken.id })) ?? undefined;
+  }
+
+  private async insert(request: AuthorizationRequest, ttlSeconds: number): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO authorization_requests (id, client_id, response_type, redirect_uri, redirect_uri_given,
-         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest, resources)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13)`,
+         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest, resources,
+         prompt, request_uri_digest, dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13,
+         $14, $15, $16)`,
       [
         request.id,
         request.clientId,
@@ -110,9 +172,12 @@ export class AuthorizationRequestsService {
         request.nonce,
         request.codeChallenge,
         request.codeChallengeMethod,
-        REQUEST_TTL_SECONDS,
+        ttlSeconds,
         request.browserDigest,
         request.resources,
+        request.prompt,
+        request.requestUriDigest ?? null,
+        request.dpopJkt,
       ],
     );
   }
@@ -129,7 +194,8 @@ export class AuthorizationRequestsService {
     if (typeof id !== 'string' || id.length > 64) return undefined;
     const request = await this.requests
       .createQueryBuilder('r')
-      .where('r.id = :id AND r.expires_at > now()', { id })
+      // A pushed request goes on only once the authorize endpoint has taken it (takePushed).
+      .where('r.id = :id AND r.expires_at > now() AND r.request_uri_digest IS NULL', { id })
       .getOne();
     if (!request) return undefined;
     if (request.browserDigest) {

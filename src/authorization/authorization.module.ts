@@ -23,6 +23,8 @@ import { ExternalSignInController } from './external-sign-in.controller.js';
 import { ExternalSignInRegistry } from './external-sign-in-registry.js';
 import { ExternalSignInStateStore } from './external-sign-in-state.store.js';
 import { LoginController } from './login.controller.js';
+import { PushedAuthorizationController } from './pushed-authorization.controller.js';
+import { PushedAuthorizationRequests } from './pushed-authorization-requests.service.js';
 import { ResponseTypesModule } from './response-types/response-types.module.js';
 import { SessionsService } from './sessions.service.js';
 import { UserinfoController } from './userinfo.controller.js';
@@ -44,6 +46,7 @@ import { UserinfoController } from './userinfo.controller.js';
   controllers: [
     AccountApiController,
     AuthorizeController,
+    PushedAuthorizationController,
     LoginController,
     ExternalSignInController,
     ConsentController,
@@ -53,6 +56,7 @@ import { UserinfoController } from './userinfo.controller.js';
   ],
   providers: [
     AuthorizationRequestsService,
+    PushedAuthorizationRequests,
     AuthorizationFlow,
     ConsentsService,
     SessionsService,

@@ -38,6 +38,8 @@ export interface ClientMetadata {
   scope: string;
   resourceScopes: Record<string, string>;
   defaultResource: string | null;
+  requirePushedAuthorizationRequests: boolean;
+  dpopBoundAccessTokens: boolean;
   idTokenSignedResponseAlg: SigningAlg | null;
   userinfoSignedResponseAlg: SigningAlg | null;
 }
@@ -69,6 +71,17 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
   }
   if (usesImplicit !== metadata.responseTypes.includes('token')) {
     throw invalid('response_types must include token exactly when grant_types includes implicit');
+  }
+  // RFC 9126 §6: pushed requests are authorization requests; a client that makes none
+  // cannot be held to pushing them.
+  if (metadata.requirePushedAuthorizationRequests && !usesCode && !usesImplicit) {
+    throw invalid(
+      'require_pushed_authorization_requests needs the authorization_code or implicit grant',
+    );
+  }
+  // Implicit tokens leave the authorization endpoint, where no DPoP proof can bind them.
+  if (usesImplicit && metadata.dpopBoundAccessTokens) {
+    throw invalid('dpop_bound_access_tokens cannot be true with the implicit grant');
   }
   if (metadata.tokenEndpointAuthMethod === 'none' && !metadata.requirePkce) {
     throw invalid('require_pkce cannot be false for a public client');

@@ -89,6 +89,16 @@ export class Client extends TimestampedEntity {
   @Column({ name: 'token_exchange_impersonation', type: 'boolean', default: false })
   tokenExchangeImpersonation!: boolean;
 
+  /**
+   * Whether this client must push its authorization requests (RFC 9126 §6): the authorize
+   * endpoint then takes only a request_uri from it.
+   */
+  @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
+  requirePushedAuthorizationRequests!: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every access token is bound. */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false })
+  dpopBoundAccessTokens!: boolean;
+
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 

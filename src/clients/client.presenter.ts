@@ -17,6 +17,8 @@ export function presentClient(client: Client) {
     resource_scopes: client.resourceScopes,
     default_resource: client.defaultResource,
     token_exchange_impersonation: client.tokenExchangeImpersonation,
+    require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
+    dpop_bound_access_tokens: client.dpopBoundAccessTokens,
     id_token_signed_response_alg: client.idTokenSignedResponseAlg,
     userinfo_signed_response_alg: client.userinfoSignedResponseAlg,
     disabled: client.disabled,

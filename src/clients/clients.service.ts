@@ -93,6 +93,8 @@ export class ClientsService {
       resourceScopes: normaliseResourceScopes(input.resource_scopes) ?? {},
       defaultResource: input.default_resource ?? null,
       tokenExchangeImpersonation: input.token_exchange_impersonation ?? false,
+      requirePushedAuthorizationRequests: input.require_pushed_authorization_requests ?? false,
+      dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? false,
       idTokenSignedResponseAlg: input.id_token_signed_response_alg ?? null,
       userinfoSignedResponseAlg: input.userinfo_signed_response_alg ?? null,
       disabled: false,
@@ -179,6 +181,10 @@ export class ClientsService {
     if (input.default_resource !== undefined) client.defaultResource = input.default_resource;
     if (input.token_exchange_impersonation !== undefined)
       client.tokenExchangeImpersonation = input.token_exchange_impersonation;
+    if (input.require_pushed_authorization_requests !== undefined)
+      client.requirePushedAuthorizationRequests = input.require_pushed_authorization_requests;
+    if (input.dpop_bound_access_tokens !== undefined)
+      client.dpopBoundAccessTokens = input.dpop_bound_access_tokens;
     if (input.id_token_signed_response_alg !== undefined)
       client.idTokenSignedResponseAlg = input.id_token_signed_response_alg;
     if (input.userinfo_signed_response_alg !== undefined)
@@ -201,6 +207,8 @@ export class ClientsService {
       resourceScopes: client.resourceScopes,
       defaultResource: client.defaultResource,
       tokenExchangeImpersonation: client.tokenExchangeImpersonation,
+      requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
+      dpopBoundAccessTokens: client.dpopBoundAccessTokens,
       idTokenSignedResponseAlg: client.idTokenSignedResponseAlg,
       userinfoSignedResponseAlg: client.userinfoSignedResponseAlg,
     };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 /** The endpoints a browser-based client calls directly; never the authorize endpoint or pages. */
 const CORS_PATHS = new Set([
   '/oauth/token',
+  '/oauth/par',
   '/oauth/revoke',
   '/oauth/introspect',
   '/oauth/userinfo',
@@ -38,7 +39,11 @@ export function installCors(
             .send();
           return; // answered: the request goes no further
         }
-        void reply.header('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
+        // DPoP-Nonce: a browser client must read it to retry with the nonce (RFC 9449 §8).
+        void reply.header(
+          'Access-Control-Expose-Headers',
+          'WWW-Authenticate, Retry-After, DPoP-Nonce',
+        );
         done();
       },
       (error: Error) => done(error),

@@ -16,6 +16,8 @@ export const SECRET_NAMES = [
   'assertion',
   'client_assertion',
   'token',
+  // A pushed request's reference (RFC 9126): usable by whoever brings it first.
+  'request_uri',
 ];
 
 const REDACT_PATHS = [

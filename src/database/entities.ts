@@ -12,6 +12,7 @@ import { RefreshTokenFamily } from '../tokens/refresh-token-family.entity.js';
 import { RefreshToken } from '../tokens/refresh-token.entity.js';
 import { RevokedAccessToken } from '../tokens/revoked-access-token.entity.js';
 import { UsedAssertion } from '../clients/used-assertion.entity.js';
+import { UsedDpopProof } from '../tokens/used-dpop-proof.entity.js';
 import { LoginThrottle } from '../users/login-throttle.entity.js';
 import { UpstreamConnection } from '../upstream/upstream-connection.entity.js';
 import { UpstreamIdentity } from '../upstream/upstream-identity.entity.js';
@@ -29,6 +30,7 @@ export const ENTITIES = [
   RevokedAccessToken,
   IssuedAccessToken,
   UsedAssertion,
+  UsedDpopProof,
   LoginThrottle,
   Session,
   AuthorizationRequest,

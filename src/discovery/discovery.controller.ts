@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DPOP_ALGORITHMS } from '@portcullis/nest-resource-server';
 import { ApisService } from '../apis/apis.service.js';
 import { ResponseTypeRegistry } from '../authorization/response-types/response-type-registry.js';
 import { ASSERTION_ALGORITHMS } from '../clients/client-assertion.verifier.js';
@@ -41,6 +42,9 @@ export class DiscoveryController {
       response_modes_supported: this.responseTypes.responseModes(),
       code_challenge_methods_supported: ['S256', 'plain'],
       authorization_response_iss_parameter_supported: true,
+      // RFC 9126 §5: clients push with the token endpoint's authentication methods.
+      pushed_authorization_request_endpoint: this.config.pushedAuthorizationRequestEndpoint,
+      require_pushed_authorization_requests: this.config.requirePushedRequests,
       token_endpoint_auth_methods_supported: AUTH_METHODS,
       token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
       revocation_endpoint: this.config.revocationEndpoint,
@@ -49,6 +53,8 @@ export class DiscoveryController {
       introspection_endpoint: this.config.introspectionEndpoint,
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
       introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+      // RFC 9449 §5.1: the token endpoint binds tokens to DPoP proofs signed with these.
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
       service_documentation: `${issuer}/docs`,
       // RFC 9728 §4: the resource indicators (RFC 8707) tokens can be issued for, the issuer
       // standing for Portcullis's own APIs.
@@ -83,6 +89,10 @@ export class DiscoveryController {
         'email',
       ],
       prompt_values_supported: ['none', 'login'],
+      // Request objects are not read, by value or by reference (the default is true); the
+      // request_uri of a pushed request (RFC 9126) is this server's own, not a client's URL.
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
     };
   }
 }

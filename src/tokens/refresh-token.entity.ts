@@ -10,7 +10,10 @@ import {
 import { RefreshTokenFamily } from './refresh-token-family.entity.js';
 import { SweptWhen } from '../database/swept-when.decorator.js';
 
-/** One refresh token of a family, known only by the SHA-256 of its value. */
+/**
+ * One refresh token of a family, known only by its key: its creation time and the SHA-256 of its
+ * value (refresh-token-key.ts; tokens of the earlier form, the digest alone).
+ */
 @SweptWhen('expires_at < now()')
 @Entity({ name: 'refresh_tokens' })
 @Index('refresh_tokens_family_idx', ['familyId'])

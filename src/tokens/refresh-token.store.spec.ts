@@ -21,7 +21,7 @@ describe('RefreshTokenStore', () => {
   const access = () => ({ jti: randomToken(16), expiresAt: Math.floor(Date.now() / 1000) + 900 });
   const start = (scopes = ['read', 'write'], clientId = 'app', user: string | null = userId) =>
     store.start(
-      { clientId, userId: user, scopes, resources: [ISSUER], audience: ISSUER },
+      { clientId, userId: user, scopes, resources: [ISSUER], audience: ISSUER, dpopBound: false },
       { ...access(), details: { grant_type: 'password', scope: scopes.join(' ') } },
     );
   const consume = (token: string, more: Partial<ConsumeRequest> = {}) =>
@@ -33,6 +33,8 @@ describe('RefreshTokenStore', () => {
       clientItems: ['read', 'write'],
       lifetimes: { [ISSUER]: 900 },
       access: { jti: randomToken(16), issuedAt: Math.floor(Date.now() / 1000) },
+      dpopJkt: undefined,
+      dpopOnly: new Set(),
       ...more,
     });
   const rows = <T>(sql: string, params?: unknown[]) => dataSource.query<T[]>(sql, params);
@@ -58,7 +60,7 @@ describe('RefreshTokenStore', () => {
 
   it('starts a family: the token, and the access token answered with it indexed', async () => {
     const { token, familyId } = await start();
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     const [indexed] = await rows<{ family_id: string; user_id: string }>(
       'SELECT family_id, user_id FROM issued_access_tokens WHERE family_id = $1',
       [familyId],
@@ -81,6 +83,34 @@ describe('RefreshTokenStore', () => {
       scopes: ['read'],
       grant: { scopes: ['read', 'write'] },
     });
+  });
+
+  it('keys tokens by their creation time first, and families by UUID version 7', async () => {
+    const first = await start();
+    const second = await start();
+    const keys = await rows<{ family_id: string; key: Buffer }>(
+      `SELECT family_id, digest AS key FROM refresh_tokens WHERE family_id IN ($1, $2)`,
+      [first.familyId, second.familyId],
+    );
+    const keyOf = (familyId: string) => keys.find((row) => row.family_id === familyId)!.key;
+    const timeOf = (familyId: string) => keyOf(familyId).readUIntBE(0, 6);
+    expect(timeOf(first.familyId)).toBeLessThanOrEqual(timeOf(second.familyId));
+    expect(Math.abs(timeOf(second.familyId) - Date.now())).toBeLessThan(60_000);
+    expect(keyOf(first.familyId).length).toBe(38);
+    expect(first.familyId[14]).toBe('7'); // UUID version 7
+  });
+
+  it('still rotates a token of the earlier form, stored under its plain SHA-256', async () => {
+    const { familyId } = await start();
+    const legacy = randomToken(32); // 43 characters, as tokens were issued before
+    await rows(
+      `INSERT INTO refresh_tokens (digest, family_id, expires_at)
+       VALUES (sha256(convert_to($1, 'UTF8')), $2, now() + interval '1 hour')`,
+      [legacy, familyId],
+    );
+    const granted = await consume(legacy);
+    expect(granted).toMatchObject({ outcome: 'granted', grant: { familyId } });
+    expect(await consume(legacy)).toMatchObject({ outcome: 'reused' });
   });
 
   it('grants only what the grant and the client still share', async () => {
@@ -178,6 +208,7 @@ describe('RefreshTokenStore', () => {
         scopes: ['openid', `${API}#read`],
         resources: [API, ISSUER],
         audience: API,
+        dpopBound: false,
       },
       { ...access(), details: {} },
     );
@@ -210,6 +241,88 @@ describe('RefreshTokenStore', () => {
     expect(
       await consume(first.successor, { resource: ISSUER, lifetimes, clientItems, access: at() }),
     ).toMatchObject({ outcome: 'granted', audience: ISSUER, expiresAt: issuedAt + 900 });
+  });
+
+  describe('DPoP (RFC 9449 §5)', () => {
+    const KEY = 'A'.repeat(43);
+    const OTHER = 'B'.repeat(43);
+    const startBound = (binding: { dpopJkt?: string; dpopBound: boolean }) =>
+      store.start(
+        {
+          clientId: 'app',
+          userId,
+          scopes: ['read'],
+          resources: [ISSUER],
+          audience: ISSUER,
+          ...binding,
+        },
+        { ...access(), details: {} },
+      );
+    const consumedAt = async (token: string) =>
+      (
+        await rows<{ consumed_at: Date | null }>(
+          `SELECT t.consumed_at FROM refresh_tokens t WHERE t.digest = sha256($1::bytea)`,
+          [Buffer.from(token)],
+        )
+      )[0].consumed_at;
+
+    it('a family bound to a key refreshes only with a proof by that key, consuming nothing otherwise', async () => {
+      const { token } = await startBound({ dpopJkt: KEY, dpopBound: true });
+      expect(await consume(token)).toEqual({ outcome: 'dpop_key_mismatch' });
+      expect(await consume(token, { dpopJkt: OTHER })).toEqual({ outcome: 'dpop_key_mismatch' });
+      expect(await consumedAt(token)).toBeNull();
+      const granted = await consume(token, { dpopJkt: KEY });
+      expect(granted).toMatchObject({ outcome: 'granted' });
+      if (granted.outcome !== 'granted') throw new Error('not granted');
+      // The successor is bound as well: the binding is the family's.
+      expect(await consume(granted.successor, { dpopJkt: OTHER })).toEqual({
+        outcome: 'dpop_key_mismatch',
+      });
+    });
+
+    it('a keyless presentation of a consumed bound token is refused without revoking the family', async () => {
+      const { token, familyId } = await startBound({ dpopJkt: KEY, dpopBound: true });
+      await consume(token, { dpopJkt: KEY });
+      expect(await consume(token, { dpopJkt: OTHER })).toEqual({ outcome: 'dpop_key_mismatch' });
+      const [family] = await rows<{ revoked_at: Date | null }>(
+        'SELECT revoked_at FROM refresh_token_families WHERE id = $1',
+        [familyId],
+      );
+      expect(family.revoked_at).toBeNull();
+    });
+
+    it('a family whose access tokens were bound needs a proof again, by any key', async () => {
+      const { token } = await startBound({ dpopBound: true });
+      expect(await consume(token)).toEqual({ outcome: 'dpop_proof_required', target: ISSUER });
+      expect(await consumedAt(token)).toBeNull();
+      expect(await consume(token, { dpopJkt: OTHER })).toMatchObject({ outcome: 'granted' });
+    });
+
+    it('an audience that takes only DPoP-bound tokens needs a proof', async () => {
+      const { token } = await start();
+      expect(await consume(token, { dpopOnly: new Set([ISSUER]) })).toEqual({
+        outcome: 'dpop_proof_required',
+        target: ISSUER,
+      });
+      expect(await consumedAt(token)).toBeNull();
+      expect(await consume(token, { dpopOnly: new Set([ISSUER]), dpopJkt: KEY })).toMatchObject({
+        outcome: 'granted',
+      });
+    });
+
+    it('records the proof key with the rotation', async () => {
+      const { token } = await start();
+      const jti = randomToken(16);
+      await consume(token, {
+        dpopJkt: KEY,
+        access: { jti, issuedAt: Math.floor(Date.now() / 1000) },
+      });
+      const [event] = await rows<{ details: Record<string, unknown> }>(
+        `SELECT details FROM audit_events WHERE type = 'refresh.rotated' AND details->>'jti' = $1`,
+        [jti],
+      );
+      expect(event.details.dpop_jkt).toBe(KEY);
+    });
   });
 
   it('inspects a token: active until consumed', async () => {

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Scope } from '../common/scope.js';
-import { randomToken, sha256 } from '../common/secrets.js';
+import { uuidV7 } from '../common/uuid-v7.js';
+import { newRefreshToken, refreshTokenKey } from './refresh-token-key.js';
 import { AppConfig } from '../config/app-config.js';
 import { GroupCommit } from '../database/group-commit.js';
 import { preparedQuery } from '../database/prepared-query.js';
@@ -49,6 +50,10 @@ export interface ConsumeRequest {
   /** The lifetime of an access token for each audience the client may have, by identifier. */
   lifetimes: Readonly<Record<string, number>>;
   access: { jti: string; /** Epoch seconds. */ issuedAt: number; ip?: string };
+  /** The thumbprint of the request's DPoP proof key (RFC 9449 §5); undefined: no proof. */
+  dpopJkt: string | undefined;
+  /** The APIs that accept only DPoP-bound tokens (TokenAudience.dpopOnly). */
+  dpopOnly: ReadonlySet<string>;
 }
 
 /**
@@ -76,6 +81,10 @@ export type Consumption =
   | { outcome: 'scope_not_granted'; outside: string[] }
   /** Asked for an audience the grant does not cover, or the client may no longer have. */
   | { outcome: 'target_not_granted'; target: string }
+  /** The family is bound to a DPoP key (a public client's, RFC 9449 §5) the request did not prove. */
+  | { outcome: 'dpop_key_mismatch' }
+  /** The family's access tokens are DPoP-bound, or its audience takes only those: no proof came. */
+  | { outcome: 'dpop_proof_required'; target: string | null }
   | { outcome: 'invalid' };
 
 /** Whose refresh-token families: one, the one of a token (if it is the client's), a client's or a user's. */
@@ -109,14 +118,16 @@ export interface RevokedFamily {
 export const CONSUME_BATCH = `
   WITH request AS (
     SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[],
-                         $6::text[], $7::float8[], $8::text[], $9::text[], $10::jsonb[])
+                         $6::text[], $7::float8[], $8::text[], $9::text[], $10::jsonb[],
+                         $14::text[])
       WITH ORDINALITY AS r(digest, client_id, successor, requested, client_scopes, jti,
-                           access_issued_at, ip, resource, lifetimes, n)),
+                           access_issued_at, ip, resource, lifetimes, proof_jkt, n)),
   found AS (
     SELECT r.*, t.ctid AS token_ctid, t.consumed_at IS NOT NULL AS consumed,
            t.expires_at > now() AS token_unexpired, f.id AS family_id,
            f.client_id AS family_client_id, f.user_id, f.scope, f.expires_at AS family_expires_at,
            f.revoked_at IS NOT NULL AS family_revoked, f.expires_at > now() AS family_unexpired,
+           f.dpop_jkt AS family_dpop_jkt, f.dpop_bound AS family_dpop_bound,
            CASE WHEN cardinality(f.resources) > 0 THEN f.resources ELSE ARRAY[$12::text] END
              AS resources,
            coalesce(r.resource, f.audience, $12::text) AS target,
@@ -164,11 +175,17 @@ export const CONSUME_BATCH = `
   judged AS (
     SELECT aimed.*, CASE
              WHEN family_id IS NULL OR family_client_id <> client_id THEN 'invalid'
+             -- RFC 9449 §5, before anything that changes state: without the key a presentation
+             -- proves nothing, not even reuse.
+             WHEN family_dpop_jkt IS NOT NULL AND proof_jkt IS DISTINCT FROM family_dpop_jkt
+               THEN 'dpop_key_mismatch'
+             WHEN family_dpop_bound AND proof_jkt IS NULL THEN 'dpop_proof_required'
              WHEN consumed THEN CASE WHEN family_revoked THEN 'invalid' ELSE 'reused' END
              WHEN NOT token_unexpired OR family_revoked OR NOT family_unexpired THEN 'invalid'
              WHEN user_id IS NOT NULL AND coalesce(user_disabled, true) THEN 'user_disabled'
              WHEN NOT target = ANY(resources) OR access_expires_at IS NULL
                THEN 'target_not_granted'
+             WHEN proof_jkt IS NULL AND target = ANY($15::text[]) THEN 'dpop_proof_required'
              WHEN cardinality(outside) > 0 THEN 'scope_not_granted'
              ELSE 'granted' END AS verdict
       FROM aimed),
@@ -177,7 +194,7 @@ export const CONSUME_BATCH = `
       FROM judged g
      WHERE g.verdict = 'granted' AND t.ctid = g.token_ctid AND t.consumed_at IS NULL
      RETURNING g.n, g.successor, g.client_id, g.jti, g.access_expires_at, g.ip, g.family_id,
-               g.user_id, g.family_expires_at, g.access_scope, g.target),
+               g.user_id, g.family_expires_at, g.access_scope, g.target, g.proof_jkt),
   inserted AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT successor, family_id, least(now() + make_interval(secs => $11), family_expires_at)
@@ -188,7 +205,9 @@ export const CONSUME_BATCH = `
            jsonb_build_object('grant_type', 'refresh_token', 'scope', access_scope, 'jti', jti,
                               'family_id', family_id)
              || CASE WHEN target = $12::text THEN '{}'::jsonb
-                     ELSE jsonb_build_object('aud', target) END AS details
+                     ELSE jsonb_build_object('aud', target) END
+             || CASE WHEN proof_jkt IS NULL THEN '{}'::jsonb
+                     ELSE jsonb_build_object('dpop_jkt', proof_jkt) END AS details
       FROM consumed),
   issued AS (${insertIssuedAccessTokensFrom('issued_rows')}),
   audited AS (${AuditService.insertFrom('issued_rows')})
@@ -204,8 +223,10 @@ export const CONSUME_BATCH = `
  */
 const START = `
   WITH family AS (
-    INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at, resources, audience)
-    VALUES ($1, $2, $3, now() + make_interval(secs => $4), $11, $12) RETURNING id, expires_at),
+    INSERT INTO refresh_token_families (id, client_id, user_id, scope, expires_at, resources, audience,
+                                        dpop_jkt, dpop_bound)
+    VALUES ($15, $1, $2, $3, now() + make_interval(secs => $4), $11, $12, $13, $14)
+    RETURNING id, expires_at),
   token AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family),
@@ -230,11 +251,20 @@ interface ConsumeItem {
   ip: string | null;
   resource: string | null;
   lifetimes: string;
+  dpopJkt: string | null;
+  dpopOnly: ReadonlySet<string>;
 }
 
 interface Verdict {
   verdict:
-    'granted' | 'reused' | 'user_disabled' | 'scope_not_granted' | 'target_not_granted' | 'invalid';
+    | 'granted'
+    | 'reused'
+    | 'user_disabled'
+    | 'scope_not_granted'
+    | 'target_not_granted'
+    | 'dpop_key_mismatch'
+    | 'dpop_proof_required'
+    | 'invalid';
   family_id: string | null;
   user_id: string | null;
   scope: string | null;
@@ -247,7 +277,8 @@ interface Verdict {
 }
 
 /**
- * Refresh tokens: opaque 256-bit values stored as SHA-256 digests, grouped in families (one
+ * Refresh tokens: opaque values (their creation time, then 256 random bits) stored under a key
+ * of that time and their SHA-256 digest (refresh-token-key.ts), grouped in families (one
  * per original grant). Every use rotates the token; a consumed token presented again is reuse
  * (RFC 9700 §4.14.2), and the caller revokes its family.
  */
@@ -274,6 +305,9 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
           this.config.refreshTokenTtl,
           this.config.issuer,
           IDENTITY_SCOPE_LIST,
+          items.map((r) => r.dpopJkt),
+          // The same set for every request of a batch, bar a catalog change between them.
+          [...new Set(items.flatMap((r) => [...r.dpopOnly]))],
         ],
       );
       const byPosition = new Map(rows.map((row) => [Number(row.n), row]));
@@ -302,10 +336,14 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       scopes: string[];
       resources: string[];
       audience: string;
+      /** RFC 9449 §5: the key a public client's refresh tokens are bound to. */
+      dpopJkt?: string;
+      /** Whether the access tokens are DPoP-bound: a refresh needs a proof again. */
+      dpopBound: boolean;
     },
     access: AccessTokenIssuance & { details: Record<string, unknown> },
   ): Promise<{ token: string; familyId: string }> {
-    const token = randomToken(32);
+    const token = newRefreshToken();
     const [row] = await preparedQuery<{ family_id: string }>(
       this.dataSource,
       'refresh-family-start',
@@ -315,7 +353,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         grant.userId,
         Scope.of(grant.scopes).toString(),
         this.config.refreshTokenAbsoluteTtl,
-        sha256(token),
+        refreshTokenKey(token),
         this.config.refreshTokenTtl,
         access.jti,
         access.expiresAt,
@@ -323,6 +361,9 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         JSON.stringify(access.details),
         grant.resources,
         grant.audience,
+        grant.dpopJkt ?? null,
+        grant.dpopBound,
+        uuidV7(), // time-ordered, as the token's key is (refresh-token-key.ts)
       ],
     );
     return { token, familyId: row.family_id };
@@ -333,11 +374,11 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
    * exactly one is `granted`.
    */
   async consume(request: ConsumeRequest): Promise<Consumption> {
-    const successor = randomToken(32);
+    const successor = newRefreshToken();
     const row = await this.consumptions.submit({
-      digest: sha256(request.token),
+      digest: refreshTokenKey(request.token),
       clientId: request.clientId,
-      successorDigest: sha256(successor),
+      successorDigest: refreshTokenKey(successor),
       requested: request.requested === undefined ? null : Scope.of(request.requested).toString(),
       clientScopes: Scope.of(request.clientItems).toString(),
       jti: request.access.jti,
@@ -345,6 +386,8 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       ip: request.access.ip ?? null,
       resource: request.resource ?? null,
       lifetimes: JSON.stringify(request.lifetimes),
+      dpopJkt: request.dpopJkt ?? null,
+      dpopOnly: request.dpopOnly,
     });
     switch (row.verdict) {
       case 'granted':
@@ -371,6 +414,10 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         return { outcome: 'target_not_granted', target: row.target ?? '' };
       case 'user_disabled':
         return { outcome: 'user_disabled' };
+      case 'dpop_key_mismatch':
+        return { outcome: 'dpop_key_mismatch' };
+      case 'dpop_proof_required':
+        return { outcome: 'dpop_proof_required', target: row.target };
       default:
         return { outcome: 'invalid' };
     }
@@ -383,7 +430,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
     if ('token' in selector) {
       target = `SELECT f.id, f.user_id FROM refresh_tokens t
                   JOIN refresh_token_families f ON f.id = t.family_id
-                 WHERE t.digest = $${params.push(sha256(selector.token))}
+                 WHERE t.digest = $${params.push(refreshTokenKey(selector.token))}
                    AND f.client_id = $${params.push(selector.clientId)}`;
     } else {
       const where = whereEqual(
@@ -434,7 +481,7 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
                 AND t.expires_at > now() AND f.expires_at > now()) AS active
          FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
         WHERE t.digest = $1`,
-      [sha256(token)],
+      [refreshTokenKey(token)],
     );
     if (!row) return undefined;
     return {

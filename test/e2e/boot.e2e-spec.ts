@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpClient } from '../support/http-client.js';
@@ -222,6 +223,26 @@ describe('booting the server', () => {
         expect(await second.stop()).toBe(0);
       } finally {
         await database.drop();
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'on the embedded PostgreSQL, with EMBEDDED_PG_PORT held by another program: exits 1 and says so',
+    async () => {
+      const dataDir = await tempDir();
+      dirs.push(dataDir);
+      const squatter = net.createServer();
+      await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+      const { port } = squatter.address() as net.AddressInfo;
+      try {
+        // PostgreSQL cannot bind and exits; the boot must report it, not end silently with 0.
+        const run = await runToExit({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, 90_000);
+        expect(run.stderr).toContain(`embedded PostgreSQL did not start on 127.0.0.1:${port}`);
+        expect(run.code).toBe(1);
+      } finally {
+        squatter.close();
       }
     },
     SLOW,

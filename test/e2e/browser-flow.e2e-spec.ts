@@ -1,3 +1,4 @@
+import * as oauth from 'oauth4webapi';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startCallbackServer } from '../support/callback-server.js';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumAvailable } from '../support/chromium.js';
@@ -190,6 +191,79 @@ describeInBrowser('authorization code flow in a real browser (chromium)', () => 
       expect((await codeFromCallback(page)).searchParams.get('state')).toBe('again');
       await page.goto(`${t.baseUrl}/account/consents`);
       await expect(page.getByText('invoices:read (Billing)').isVisible()).resolves.toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('pushes the request (PAR) with oauth4webapi, then signs in and consents in the browser', async () => {
+    const issuer = new URL(t.baseUrl);
+    const insecure = { [oauth.allowInsecureRequests]: true };
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+    );
+    const client: oauth.Client = { client_id: app.client_id };
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const nonce = oauth.generateRandomNonce();
+    const pushed = await oauth.processPushedAuthorizationResponse(
+      as,
+      client,
+      await oauth.pushedAuthorizationRequest(
+        as,
+        client,
+        oauth.None(),
+        {
+          response_type: 'code',
+          redirect_uri: callback.url,
+          scope: 'openid notes:write',
+          state: 'pushed-state',
+          nonce,
+          code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+          code_challenge_method: 'S256',
+        },
+        insecure,
+      ),
+    );
+    const authorizationUrl = new URL(as.authorization_endpoint!);
+    authorizationUrl.search = new URLSearchParams({
+      client_id: app.client_id,
+      request_uri: pushed.request_uri,
+    }).toString();
+
+    const context = await newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(authorizationUrl.toString());
+      await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+      await signIn(page);
+      await page.waitForURL(/\/consent\?/);
+      await expect(page.getByText('notes:write').isVisible()).resolves.toBe(true);
+      await page.getByRole('button', { name: 'Allow' }).click();
+      const url = await codeFromCallback(page);
+      const params = oauth.validateAuthResponse(as, client, url, 'pushed-state');
+      const result = await oauth.processAuthorizationCodeResponse(
+        as,
+        client,
+        await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          oauth.None(),
+          params,
+          callback.url,
+          codeVerifier,
+          insecure,
+        ),
+        { expectedNonce: nonce, requireIdToken: true },
+      );
+      expect(result.scope).toBe('openid notes:write');
+
+      // The request_uri was used: the same link again is an error page, not a second code.
+      await page.goto(authorizationUrl.toString());
+      await expect(
+        page.getByRole('heading', { name: 'Expired request' }).isVisible(),
+      ).resolves.toBe(true);
+      expect(page.url()).toBe(authorizationUrl.toString());
     } finally {
       await context.close();
     }

@@ -55,6 +55,7 @@ describe('migration tooling', () => {
         'upstream_sign_ins',
         'upstream_tokens',
         'used_assertions',
+        'used_dpop_proofs',
         'users',
       ]);
       expect(indexes.rows[0]?.indexdef).toContain('UNIQUE INDEX');

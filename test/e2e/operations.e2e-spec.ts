@@ -29,6 +29,7 @@ describe('operations endpoints', () => {
     expect(doc.body.openapi).toMatch(/^3\./);
     for (const path of [
       '/oauth/token',
+      '/oauth/par',
       '/admin/clients',
       '/admin/clients/{clientId}/secret',
       '/admin/users',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Credentials } from '../support/http-client.js';
 import {
   adminAuth,
@@ -10,6 +9,7 @@ import {
   type Registered,
 } from '../support/flows.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
   let t: TestApp;
@@ -53,7 +53,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
 
   it('issues a refresh token with the password grant, stored only as a digest, and rotates it on use', async () => {
     const first = await login('ann', 'read write');
-    expect(first.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     const claims = claimsOf(first.access_token!);
     expect(claims).toMatchObject({
       username: 'ann',
@@ -61,7 +61,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
       scope: 'read write',
     });
 
-    const digest = createHash('sha256').update(first.refresh_token!).digest();
+    const digest = refreshTokenKey(first.refresh_token!);
     const stored = await t.db.query<{ digest: Buffer }>(
       'SELECT digest FROM refresh_tokens WHERE digest = $1',
       [digest],
@@ -75,7 +75,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     const second = await refresh(first.refresh_token!);
     expect(second.status).toBe(200);
     expect(second.headers.get('cache-control')).toBe('no-store');
-    expect(second.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(second.body.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect(second.body.refresh_token).not.toBe(first.refresh_token);
     expect(claimsOf(second.body.access_token!)).toMatchObject({
       sub: claims.sub,
@@ -118,7 +118,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     expect(afterRevocation.status).toBe(400);
     expect(afterRevocation.body.error).toBe('invalid_grant');
 
-    const digest = createHash('sha256').update(first.refresh_token!).digest();
+    const digest = refreshTokenKey(first.refresh_token!);
     const [family] = await t.db.query<{ id: string; revoked_reason: string; revoked_at: Date }>(
       `SELECT f.id, f.revoked_reason, f.revoked_at FROM refresh_token_families f
          JOIN refresh_tokens t ON t.family_id = f.id WHERE t.digest = $1`,
@@ -165,7 +165,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     const names = ['jo', 'kim', 'lee', 'max', 'ned', 'oli'];
     for (const name of names) await createUser(t, admin, { username: name, password });
     const logins = await Promise.all(names.map((name) => login(name, 'read write')));
-    const digest = (value: string) => createHash('sha256').update(value).digest();
+    const digest = refreshTokenKey;
     await t.db.query(
       `UPDATE refresh_token_families SET revoked_at = now(), revoked_reason = 'test'
         WHERE id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)`,
@@ -217,7 +217,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     const a = await login('fay');
     await t.db.query(
       `UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE digest = $1`,
-      [createHash('sha256').update(a.refresh_token!).digest()],
+      [refreshTokenKey(a.refresh_token!)],
     );
     expect((await refresh(a.refresh_token!)).body.error).toBe('invalid_grant');
 
@@ -225,14 +225,14 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     await t.db.query(
       `UPDATE refresh_token_families SET expires_at = now() - interval '1 second'
         WHERE id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)`,
-      [createHash('sha256').update(b.refresh_token!).digest()],
+      [refreshTokenKey(b.refresh_token!)],
     );
     expect((await refresh(b.refresh_token!)).body.error).toBe('invalid_grant');
   });
 
   it('gives a new token at most the family’s remaining lifetime', async () => {
     const a = await login('gus');
-    const digest = createHash('sha256').update(a.refresh_token!).digest();
+    const digest = refreshTokenKey(a.refresh_token!);
     await t.db.query(
       `UPDATE refresh_token_families SET expires_at = now() + interval '1 hour'
         WHERE id = (SELECT family_id FROM refresh_tokens WHERE digest = $1)`,
@@ -242,7 +242,7 @@ describe('refresh tokens (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
     const [row] = await t.db.query<{ capped: boolean }>(
       `SELECT t.expires_at <= f.expires_at AS capped FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
         WHERE t.digest = $1`,
-      [createHash('sha256').update(next.body.refresh_token!).digest()],
+      [refreshTokenKey(next.body.refresh_token!)],
     );
     expect(row.capped).toBe(true);
   });

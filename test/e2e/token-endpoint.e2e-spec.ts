@@ -397,6 +397,9 @@ describe('token endpoint', () => {
         introspection_endpoint: `${t.baseUrl}/oauth/introspect`,
         introspection_endpoint_auth_methods_supported: methods.filter((m) => m !== 'none'),
         introspection_endpoint_auth_signing_alg_values_supported: algs,
+        dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+        pushed_authorization_request_endpoint: `${t.baseUrl}/oauth/par`,
+        require_pushed_authorization_requests: false,
         service_documentation: `${t.baseUrl}/docs`,
         // RFC 9728 §4: no API is registered here, so only Portcullis's own.
         protected_resources: [t.baseUrl],

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { migrations } from '../../migrations/index.js';
 import { basicAuth, type Credentials, type HttpResponse } from '../support/http-client.js';
@@ -13,9 +13,12 @@ import {
   type Registered,
   type TokenBody,
 } from '../support/flows.js';
+import { BrowserAgent } from '../support/browser-agent.js';
+import { pkcePair } from '../support/pkce.js';
 import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 /*
  * Two instances of one deployment on one database, under load on both at once. This is a
@@ -36,7 +39,6 @@ const ROTATIONS = 20; // per family, alternating instances
 const SAMPLES = 20; // access tokens per instance, spread over the load, for cross-introspection
 const PASSWORD = 'correct horse battery staple';
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What one instance answered under load. */
@@ -176,6 +178,37 @@ describe('two instances on one database, under concurrent load', () => {
     expect(jwksB.body).toEqual(jwksA.body);
   });
 
+  it('takes a request_uri pushed at one instance once, whichever instances browsers bring it to', async () => {
+    const web = await registerClient(a, admin, {
+      redirect_uris: ['https://app.example.com/cb'],
+      scope: 'openid',
+    });
+    const pushed = await a.http.form<{ request_uri: string }>(
+      '/oauth/par',
+      {
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      },
+      basic(web),
+    );
+    expect(pushed.status).toBe(201);
+    const path = `/oauth/authorize?${new URLSearchParams({
+      client_id: web.client_id,
+      request_uri: pushed.body.request_uri,
+    }).toString()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 2 * RACERS }, (_, i) =>
+        new BrowserAgent((i % 2 ? b : a).baseUrl).get(path),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 302)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 400)).toHaveLength(2 * RACERS - 1);
+    expect(answers.find((answer) => answer.status === 302)?.location).toMatch(/^\/login\?request=/);
+  });
+
   describe('while both serve client_credentials on 2 × 20 connections', () => {
     let loads: Load[];
     let raceToken: string;
@@ -187,7 +220,7 @@ describe('two instances on one database, under concurrent load', () => {
     const chain = async (index: number, first: string) => {
       const [row] = await a.db.query<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE digest = $1',
-        [sha256(first)],
+        [refreshTokenKey(first)],
       );
       const tokens = [first];
       const failures: string[] = [];
@@ -316,13 +349,13 @@ describe('two instances on one database, under concurrent load', () => {
       const [family] = await a.db.query<{ id: string; revoked_reason: string | null }>(
         `SELECT f.id, f.revoked_reason FROM refresh_token_families f
            JOIN refresh_tokens t ON t.family_id = f.id WHERE t.digest = $1`,
-        [sha256(raceToken)],
+        [refreshTokenKey(raceToken)],
       );
       expect(family.revoked_reason).toBe('reuse');
       const rows = await a.db.query<{ original: boolean; consumed: boolean }>(
         `SELECT digest = $2 AS original, consumed_at IS NOT NULL AS consumed
            FROM refresh_tokens WHERE family_id = $1 ORDER BY created_at`,
-        [family.id, sha256(raceToken)],
+        [family.id, refreshTokenKey(raceToken)],
       );
       // The raced token, consumed, and exactly one successor (never used: its family was revoked).
       expect(rows).toEqual([
@@ -407,7 +440,7 @@ describe('two instances on one database, under concurrent load', () => {
       const expected = new Map(chains.map((c) => [c.familyId, ROTATIONS]));
       const [raced] = await a.db.query<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE digest = $1',
-        [sha256(raceToken)],
+        [refreshTokenKey(raceToken)],
       );
       expected.set(raced.family_id, 1);
       const total = FAMILIES * ROTATIONS + 1;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import {
 import type { HttpResponse } from '../support/http-client.js';
 import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 /*
  * The server's PostgreSQL goes away under load and comes back. This file runs its own
@@ -42,7 +42,6 @@ const FAST_MS = 2000; // an answer during the outage comes at least this fast
 const RECOVERY_MS = 5000; // 200s again at most this long after PostgreSQL is back
 const PASSWORD = 'correct horse battery staple';
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Attempt {
@@ -287,7 +286,7 @@ describe('PostgreSQL restarted under load', () => {
       const last = family.seen.at(-1)!;
       const [owner] = await t.db.query<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE digest = $1',
-        [sha256(last)],
+        [refreshTokenKey(last)],
       );
       const row = rows.find((r) => r.id === owner.family_id)!;
       if (!family.refused) {
@@ -304,7 +303,7 @@ describe('PostgreSQL restarted under load', () => {
           'SELECT digest FROM refresh_tokens WHERE family_id = $1',
           [row.id],
         );
-        const seen = new Set(family.seen.map((s) => sha256(s).toString('hex')));
+        const seen = new Set(family.seen.map((s) => refreshTokenKey(s).toString('hex')));
         expect(tokens.filter((tk) => !seen.has(tk.digest.toString('hex')))).toHaveLength(1);
         expect((await refresh(last)).body.error).toBe('invalid_grant');
       }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   adminAuth,
   basic,
@@ -9,6 +9,7 @@ import {
 } from '../support/flows.js';
 import { pollUntil } from '../support/poll.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 /*
  * The server is killed (SIGKILL: no shutdown of any kind) while refresh tokens are being
@@ -26,7 +27,6 @@ const MIN_ROTATIONS = 3; // per family before the kill
 const PASSWORD = 'correct horse battery staple';
 const ADMIN_SECRET = randomBytes(32).toString('base64url');
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Family {
@@ -135,13 +135,14 @@ describe('SIGKILL in the middle of refresh-token rotation under load', () => {
     const check = async (family: Family) => {
       const [{ family_id: familyId }] = await second.db.query<{ family_id: string }>(
         'SELECT family_id FROM refresh_tokens WHERE digest = $1',
-        [Buffer.from(sha256(family.seen[0]), 'hex')],
+        [refreshTokenKey(family.seen[0])],
       );
       const live = await second.db.query<{ digest: Buffer }>(
         'SELECT digest FROM refresh_tokens WHERE family_id = $1 AND consumed_at IS NULL',
         [familyId],
       );
-      const lost = live[0].digest.toString('hex') !== sha256(family.seen.at(-1)!);
+      const lost =
+        live[0].digest.toString('hex') !== refreshTokenKey(family.seen.at(-1)!).toString('hex');
 
       // Newest first: a consumed token presented revokes the family, so it must come last.
       const answers: number[] = [];

@@ -51,7 +51,7 @@ function surfaceOf(method: string, path: string): Surface {
 }
 
 /** The OAuth endpoints that take form bodies with client authentication. */
-const FORM_ENDPOINTS = ['/oauth/token', '/oauth/revoke', '/oauth/introspect'];
+const FORM_ENDPOINTS = ['/oauth/token', '/oauth/par', '/oauth/revoke', '/oauth/introspect'];
 
 /** Every POST route, for the body-limit property. */
 const POST_ROUTES = [
@@ -115,6 +115,11 @@ describe('fuzzing every public endpoint (fast-check)', () => {
       client_assertion_type: valueFrom([CLIENT_ASSERTION_TYPE]),
       token: valueFrom(fx.validAuthorization.map((header) => header.replace(/^\w+ /, ''))),
       token_type_hint: valueFrom(['access_token', 'refresh_token']),
+      // The authorization request's, for the pushed authorization request endpoint.
+      response_type: valueFrom(['code', 'token', 'id_token']),
+      code_challenge: valueFrom([PKCE_CHALLENGE]),
+      code_challenge_method: valueFrom(['S256', 'plain']),
+      request_uri: valueFrom([`urn:ietf:params:oauth:request_uri:${'A'.repeat(43)}`]),
     });
 
   /** A request with a body, its method, encoding, Authorization and extra headers all fuzzed. */
@@ -156,10 +161,13 @@ describe('fuzzing every public endpoint (fast-check)', () => {
   );
 
   it(
-    'revocation and introspection answer any input with a 2xx or an RFC 6749 error',
+    'pushed authorization requests, revocation and introspection answer any input with a 2xx or an RFC 6749 error',
     () =>
       fuzz(
-        bodyRequest(fc.constantFrom('/oauth/revoke', '/oauth/introspect'), oauthParams()),
+        bodyRequest(
+          fc.constantFrom('/oauth/par', '/oauth/revoke', '/oauth/introspect'),
+          oauthParams(),
+        ),
         exercise,
       ),
     PROPERTY_TIMEOUT_MS,
@@ -249,6 +257,11 @@ describe('fuzzing every public endpoint (fast-check)', () => {
               prompt: valueFrom(['none', 'login', 'consent']),
               code_challenge: valueFrom([PKCE_CHALLENGE]),
               code_challenge_method: valueFrom(['S256', 'plain', 's256']),
+              request_uri: valueFrom([
+                `urn:ietf:params:oauth:request_uri:${'A'.repeat(43)}`,
+                'urn:ietf:params:oauth:request_uri:',
+                'https://client.example.com/request.jwt',
+              ]),
             }),
             raw: fc.boolean(),
             cookie: fc.option(fc.constantFrom(fx.sessionCookie, 'portcullis_session=s%3Ajunk.sig')),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Credentials } from '../support/http-client.js';
 import {
   adminAuth,
@@ -10,9 +9,9 @@ import {
   type TokenBody,
 } from '../support/flows.js';
 import { startSecurityApp, type SecurityApp } from './support/security-app.js';
+import { refreshTokenKey } from '../support/refresh-token-key.js';
 
 const PASSWORD = 'correct horse battery staple';
-const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** RFC 9700 §4.14 and RFC 6819 §5.2.2: what an attacker holding a refresh token can do. */
 describe('attacks on refresh tokens', () => {
@@ -126,7 +125,7 @@ describe('attacks on refresh tokens', () => {
     const [family] = await t.db.query<{ revoked_reason: string }>(
       `SELECT f.revoked_reason FROM refresh_token_families f
          JOIN refresh_tokens t ON t.family_id = f.id WHERE t.digest = $1`,
-      [digest(first.refresh_token)],
+      [refreshTokenKey(first.refresh_token)],
     );
     expect(family.revoked_reason).toBe('reuse');
 
@@ -149,7 +148,7 @@ describe('attacks on refresh tokens', () => {
     expect(await refreshRows()).toEqual(before);
     const [row] = await t.db.query<{ consumed_at: Date | null }>(
       'SELECT consumed_at FROM refresh_tokens WHERE digest = $1',
-      [digest(victim.refresh_token)],
+      [refreshTokenKey(victim.refresh_token)],
     );
     expect(row.consumed_at).toBeNull();
 

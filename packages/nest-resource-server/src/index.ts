@@ -2,6 +2,21 @@ export { AccessTokenVerifier } from './access-token-verifier.js';
 export { BearerAuthGuard } from './bearer-auth.guard.js';
 export { bearerChallenge, BearerError } from './bearer-error.js';
 export {
+  accessTokenHash,
+  DPOP_ALGORITHMS,
+  DpopProofError,
+  verifyDpopProof,
+  type DpopAlgorithm,
+  type DpopProofExpectations,
+  type VerifiedDpopProof,
+} from './dpop-proof.js';
+export {
+  DEFAULT_DPOP_REPLAY_CACHE_ENTRIES,
+  DpopReplayCacheFullError,
+  InMemoryDpopReplayCache,
+  type DpopReplayStore,
+} from './dpop-replay.js';
+export {
   protectedResourceMetadataUrl,
   type ProtectedResourceMetadata,
 } from './protected-resource-metadata.js';

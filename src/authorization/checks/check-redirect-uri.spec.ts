@@ -72,4 +72,21 @@ describe('checkRedirectUri', () => {
       'The redirect URI in the request is not one the application registered, so you are not sent there.',
     );
   });
+
+  it('names an unregistered URI as the caller asks (invalid_redirect_uri when pushed)', () => {
+    const refusal = refusalOf(() =>
+      checkRedirectUri({ redirect_uri: 'https://evil.example/cb' }, one, 'invalid_redirect_uri'),
+    );
+    expect(refusal).toMatchObject({
+      error: 'invalid_redirect_uri',
+      status: 400,
+      description: 'redirect_uri is not one of the redirect URIs the client registered',
+    });
+    const missing = refusalOf(() => checkRedirectUri({}, two, 'invalid_redirect_uri'));
+    expect(missing).toMatchObject({ error: 'invalid_request', status: 400 });
+    const atAuthorize = refusalOf(() =>
+      checkRedirectUri({ redirect_uri: 'https://evil.example/cb' }, one),
+    );
+    expect(atAuthorize).toMatchObject({ error: 'invalid_request', title: 'Invalid redirect' });
+  });
 });

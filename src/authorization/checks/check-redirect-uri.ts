@@ -9,16 +9,19 @@ export interface CheckedRedirectUri {
   redirectUriGiven: boolean;
 }
 
-const untrusted = (message: string) =>
-  new OAuthError('invalid_request', message, { title: 'Invalid redirect' });
+const untrusted = (message: string, error = 'invalid_request') =>
+  new OAuthError(error, message, { title: 'Invalid redirect' });
 
 /**
  * The redirect URI: one the client registered, or its only one when the request names none.
  * Refused as a page: an error sent to an unregistered URI would go to whoever wrote it.
+ * `unregistered` is the error code for a URI the client did not register: the pushed
+ * authorization request endpoint answers it as invalid_redirect_uri.
  */
 export function checkRedirectUri(
   query: Readonly<Record<string, unknown>>,
   client: Pick<Client, 'redirectUris'>,
+  unregistered: 'invalid_request' | 'invalid_redirect_uri' = 'invalid_request',
 ): CheckedRedirectUri {
   const given = query.redirect_uri;
   if (given !== undefined && typeof given !== 'string') {
@@ -31,8 +34,12 @@ export function checkRedirectUri(
     return { redirectUri: client.redirectUris[0], redirectUriGiven: false };
   }
   if (!matchesRegistered(given, client.redirectUris)) {
+    // The pushed request's refusal is read by a client's developer, not a person in a browser.
     throw untrusted(
-      'The redirect URI in the request is not one the application registered, so you are not sent there.',
+      unregistered === 'invalid_redirect_uri'
+        ? 'redirect_uri is not one of the redirect URIs the client registered'
+        : 'The redirect URI in the request is not one the application registered, so you are not sent there.',
+      unregistered,
     );
   }
   return { redirectUri: given, redirectUriGiven: true };

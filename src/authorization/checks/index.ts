@@ -1,4 +1,5 @@
 import type { AuthorizeCheck, CheckedRequest, CheckInput } from './authorize-check.js';
+import { checkDpopJkt } from './check-dpop-jkt.js';
 import { checkNonce } from './check-nonce.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
@@ -13,11 +14,14 @@ import { checkState } from './check-state.js';
  *     their refusals are pages (RFC 6749 §4.1.2.1), never redirects.
  *  2. AUTHORIZE_CHECKS: refusals go back to the redirect URI with state and iss.
  *  3. promptsLogin, checkPromptNone: need the session, run by the controller.
+ * checkPushedRequestRequired (RFC 9126 §4) runs before 2 when the request is not pushed; a
+ * pushed request ran 1 (its redirect URI) and 2 at the pushed authorization request endpoint.
  * Adding a rule is one file and one line here.
  */
 export { checkClient } from './check-client.js';
 export { checkRedirectUri } from './check-redirect-uri.js';
 export { checkPromptNone, promptsLogin } from './check-prompt.js';
+export { checkPushedRequestRequired, pushedRequestRequired } from './check-pushed-request.js';
 export type { CheckedRequest, ResponseTypeLookup } from './authorize-check.js';
 
 export const AUTHORIZE_CHECKS: readonly AuthorizeCheck[] = [
@@ -28,6 +32,7 @@ export const AUTHORIZE_CHECKS: readonly AuthorizeCheck[] = [
   checkResource,
   checkScope,
   checkPkce,
+  checkDpopJkt,
 ];
 
 /** Runs AUTHORIZE_CHECKS in order, each seeing what the earlier ones read. */

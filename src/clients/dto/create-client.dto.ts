@@ -139,6 +139,24 @@ export class CreateClientDto {
   token_exchange_impersonation?: boolean;
 
   @ApiPropertyOptional({
+    default: false,
+    description:
+      'The authorize endpoint takes only a request_uri from a pushed authorization request (RFC 9126 §6) from this client. For clients of the authorization_code or implicit grant.',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'RFC 9449 §5.2: every token request must carry a DPoP proof, so every access token (and a public client’s refresh token) is bound to the client’s key. Refused with implicit, whose tokens no proof can bind.',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  dpop_bound_access_tokens?: boolean;
+
+  @ApiPropertyOptional({
     enum: SIGNING_ALGS,
     nullable: true,
     description:

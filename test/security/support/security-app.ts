@@ -13,6 +13,8 @@ const SECRET_FIELDS = [
   'token',
   'assertion',
   'client_assertion',
+  // A pushed request's reference (RFC 9126): whoever holds it within its minute can take it.
+  'request_uri',
 ];
 
 /** Values shorter than this are not distinctive enough to search for (e.g. "x"). */

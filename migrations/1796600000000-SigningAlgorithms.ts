@@ -7,8 +7,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Connect Registration §2) and, for client_secret_jwt (RFC 7523 §2.2), their secret encrypted
  * with KEY_ENCRYPTION_SECRET: an HMAC cannot be checked against the SHA-256 digest.
  */
-export class SigningAlgorithms1796500000000 implements MigrationInterface {
-  name = 'SigningAlgorithms1796500000000';
+export class SigningAlgorithms1796600000000 implements MigrationInterface {
+  name = 'SigningAlgorithms1796600000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(
