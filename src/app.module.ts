@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthorizationModule } from './authorization/authorization.module.js';
@@ -15,6 +16,7 @@ import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ResourceServerModule } from '@portcullis/nest-resource-server';
+import { PostgresDpopReplayStore } from './tokens/dpop-replay.store.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UpstreamModule } from './upstream/upstream.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -42,11 +44,18 @@ export class AppModule {
         // fed with its keys in-process instead of over HTTP.
         ResourceServerModule.forRootAsync({
           imports: [KeysModule],
-          inject: [AppConfig, KeysService],
-          useFactory: (config: AppConfig, keys: KeysService) => ({
+          inject: [AppConfig, KeysService, DataSource],
+          useFactory: (config: AppConfig, keys: KeysService, dataSource: DataSource) => ({
             issuer: config.issuer,
             audience: config.issuer,
             jwks: () => keys.freshJwks(),
+            dpop: {
+              // The own routes are reached where discovery says: under the issuer's URL.
+              publicBaseUrl: config.issuer,
+              // Single use across every instance, in the table the token endpoint uses too.
+              replayStore: new PostgresDpopReplayStore(dataSource),
+              clockSkewSeconds: config.clockSkewSeconds,
+            },
           }),
         }),
         AuthorizationModule,

@@ -38,7 +38,11 @@ export function installCors(
             .send();
           return; // answered: the request goes no further
         }
-        void reply.header('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
+        // A browser client reads the challenge, when to retry, and the DPoP server nonce.
+        void reply.header(
+          'Access-Control-Expose-Headers',
+          'WWW-Authenticate, Retry-After, DPoP-Nonce',
+        );
         done();
       },
       (error: Error) => done(error),
