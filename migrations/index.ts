@@ -13,6 +13,7 @@ import { IssuedAccessTokens1796100000000 } from './1796100000000-IssuedAccessTok
 import { RegisteredApis1796318502958 } from './1796318502958-RegisteredApis.js';
 import { AuditPartitions1796400000000 } from './1796400000000-AuditPartitions.js';
 import { UsedDpopProofs1796410000000 } from './1796410000000-UsedDpopProofs.js';
+import { DpopBinding1796500000000 } from './1796500000000-DpopBinding.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -29,4 +30,5 @@ export const migrations = [
   RegisteredApis1796318502958,
   AuditPartitions1796400000000,
   UsedDpopProofs1796410000000,
+  DpopBinding1796500000000,
 ];

@@ -49,6 +49,10 @@ export class AuthorizationRequest {
   @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
   codeChallengeMethod!: 'S256' | 'plain' | null;
 
+  /** RFC 9449 §10: the thumbprint of the key the code must be redeemed with (`dpop_jkt`). */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true })
+  dpopJkt!: string | null;
+
   /** SHA-256 of the CSRF cookie of the browser that started the request (null: unbound). */
   @Column({ name: 'browser_digest', type: 'bytea', nullable: true })
   browserDigest!: Buffer | null;

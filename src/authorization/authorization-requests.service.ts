@@ -86,6 +86,7 @@ export class AuthorizationRequestsService {
       nonce: checked.nonce ?? null,
       codeChallenge: checked.pkce?.codeChallenge ?? null,
       codeChallengeMethod: checked.pkce?.codeChallengeMethod ?? null,
+      dpopJkt: checked.dpopJkt ?? null,
     });
   }
 
@@ -97,8 +98,9 @@ export class AuthorizationRequestsService {
     request.browserDigest = sha256(browserSecret);
     await this.dataSource.query(
       `INSERT INTO authorization_requests (id, client_id, response_type, redirect_uri, redirect_uri_given,
-         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest, resources)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13)`,
+         scope, state, nonce, code_challenge, code_challenge_method, expires_at, browser_digest, resources,
+         dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13, $14)`,
       [
         request.id,
         request.clientId,
@@ -113,6 +115,7 @@ export class AuthorizationRequestsService {
         REQUEST_TTL_SECONDS,
         request.browserDigest,
         request.resources,
+        request.dpopJkt,
       ],
     );
   }

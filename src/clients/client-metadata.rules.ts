@@ -36,6 +36,7 @@ export interface ClientMetadata {
   scope: string;
   resourceScopes: Record<string, string>;
   defaultResource: string | null;
+  dpopBoundAccessTokens: boolean;
 }
 
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -65,6 +66,10 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
   }
   if (usesImplicit !== metadata.responseTypes.includes('token')) {
     throw invalid('response_types must include token exactly when grant_types includes implicit');
+  }
+  // Implicit tokens leave the authorization endpoint, where no DPoP proof can bind them.
+  if (usesImplicit && metadata.dpopBoundAccessTokens) {
+    throw invalid('dpop_bound_access_tokens cannot be true with the implicit grant');
   }
   if (metadata.tokenEndpointAuthMethod === 'none' && !metadata.requirePkce) {
     throw invalid('require_pkce cannot be false for a public client');

@@ -72,6 +72,10 @@ export class Client extends TimestampedEntity {
   @Column({ name: 'token_exchange_impersonation', type: 'boolean', default: false })
   tokenExchangeImpersonation!: boolean;
 
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof, so every access token is bound. */
+  @Column({ name: 'dpop_bound_access_tokens', type: 'boolean', default: false })
+  dpopBoundAccessTokens!: boolean;
+
   @Column({ type: 'boolean', default: false })
   disabled!: boolean;
 

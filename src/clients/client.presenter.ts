@@ -17,6 +17,7 @@ export function presentClient(client: Client) {
     resource_scopes: client.resourceScopes,
     default_resource: client.defaultResource,
     token_exchange_impersonation: client.tokenExchangeImpersonation,
+    dpop_bound_access_tokens: client.dpopBoundAccessTokens,
     disabled: client.disabled,
     client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
     created_at: client.createdAt.toISOString(),

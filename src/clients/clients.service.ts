@@ -90,6 +90,7 @@ export class ClientsService {
       resourceScopes: normaliseResourceScopes(input.resource_scopes) ?? {},
       defaultResource: input.default_resource ?? null,
       tokenExchangeImpersonation: input.token_exchange_impersonation ?? false,
+      dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? false,
       disabled: false,
     });
     checkClientMetadata(client);
@@ -173,6 +174,8 @@ export class ClientsService {
     if (input.default_resource !== undefined) client.defaultResource = input.default_resource;
     if (input.token_exchange_impersonation !== undefined)
       client.tokenExchangeImpersonation = input.token_exchange_impersonation;
+    if (input.dpop_bound_access_tokens !== undefined)
+      client.dpopBoundAccessTokens = input.dpop_bound_access_tokens;
     checkClientMetadata(client);
     if (input.resource_scopes !== undefined) await this.checkApis(client);
 
@@ -191,6 +194,7 @@ export class ClientsService {
       resourceScopes: client.resourceScopes,
       defaultResource: client.defaultResource,
       tokenExchangeImpersonation: client.tokenExchangeImpersonation,
+      dpopBoundAccessTokens: client.dpopBoundAccessTokens,
     };
     if (!hadSecret && client.usesSecret) {
       secret = randomToken(32);

@@ -38,7 +38,7 @@ export function installCors(
             .send();
           return; // answered: the request goes no further
         }
-        // A browser client reads the challenge, when to retry, and the DPoP server nonce.
+        // DPoP-Nonce: a browser client must read it to retry with the nonce (RFC 9449 §8).
         void reply.header(
           'Access-Control-Expose-Headers',
           'WWW-Authenticate, Retry-After, DPoP-Nonce',

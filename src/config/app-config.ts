@@ -28,6 +28,8 @@ export class AppConfig {
   readonly authCodeTtl: number;
   /** Leeway for the clocks of JWTs others sign (assertions, proofs): CLOCK_SKEW_SECONDS. */
   readonly clockSkewSeconds: number;
+  /** Where a DPoP proof must carry a server nonce (DPOP_NONCE): nowhere, the token endpoint, or also the own routes. */
+  readonly dpopNonce: Environment['DPOP_NONCE'];
   readonly sessionIdleTtl: number;
   readonly sessionAbsoluteTtl: number;
   readonly loginThrottle: {
@@ -77,6 +79,7 @@ export class AppConfig {
     this.refreshTokenAbsoluteTtl = get('REFRESH_TOKEN_ABSOLUTE_TTL');
     this.authCodeTtl = get('AUTH_CODE_TTL');
     this.clockSkewSeconds = get('CLOCK_SKEW_SECONDS');
+    this.dpopNonce = get('DPOP_NONCE');
     this.sessionIdleTtl = get('SESSION_IDLE_TTL');
     this.sessionAbsoluteTtl = get('SESSION_ABSOLUTE_TTL');
     this.loginThrottle = {

@@ -156,6 +156,7 @@ describe('the table of variables', () => {
       SESSION_ABSOLUTE_TTL: 43200,
       AUTH_CODE_TTL: 60,
       CLOCK_SKEW_SECONDS: 30,
+      DPOP_NONCE: 'off',
       SIGNING_ALG: 'ES256',
       UPSTREAM_TIMEOUT_MS: 10000,
       UPSTREAM_REFRESH_MARGIN: 60,
@@ -194,6 +195,7 @@ describe('the table of variables', () => {
       '61',
       'CLOCK_SKEW_SECONDS must be an integer number of seconds between 0 and 60',
     ],
+    ['DPOP_NONCE', 'on', 'DPOP_NONCE must be one of off, token, all'],
     [
       'UPSTREAM_TIMEOUT_MS',
       '99',

@@ -84,8 +84,13 @@ export const ENVIRONMENT_VARIABLES = {
   SESSION_IDLE_TTL: seconds(60, 86400).defaultsTo(1800),
   SESSION_ABSOLUTE_TTL: seconds(60, 2592000).defaultsTo(43200),
   AUTH_CODE_TTL: seconds(1, 600).defaultsTo(60),
-  /** How far another party's clock may be off: client assertions (and, later, DPoP proofs). */
+  /** How far another party's clock may be off: client assertions and DPoP proofs. */
   CLOCK_SKEW_SECONDS: seconds(0, 60).defaultsTo(30),
+  /**
+   * Server-issued DPoP nonces (RFC 9449 §8): off, required at the token endpoint, or there and
+   * at Portcullis's own protected routes.
+   */
+  DPOP_NONCE: oneOf('off', 'token', 'all').defaultsTo('off'),
   SIGNING_ALG: oneOf('ES256', 'RS256').defaultsTo('ES256'),
   KEY_ENCRYPTION_SECRET: secret(32, 1024).optional(),
   COOKIE_SECRET: secret(32, 1024).optional(),

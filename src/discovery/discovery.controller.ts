@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DPOP_ALGORITHMS } from '@portcullis/nest-resource-server';
 import { ApisService } from '../apis/apis.service.js';
 import { ResponseTypeRegistry } from '../authorization/response-types/response-type-registry.js';
 import { ASSERTION_ALGORITHMS } from '../clients/client-assertion.verifier.js';
@@ -48,6 +49,8 @@ export class DiscoveryController {
       introspection_endpoint: this.config.introspectionEndpoint,
       introspection_endpoint_auth_methods_supported: CONFIDENTIAL_AUTH_METHODS,
       introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+      // RFC 9449 §5.1: the token endpoint binds tokens to DPoP proofs signed with these.
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
       service_documentation: `${issuer}/docs`,
       // RFC 9728 §4: the resource indicators (RFC 8707) tokens can be issued for, the issuer
       // standing for Portcullis's own APIs.

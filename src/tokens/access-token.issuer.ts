@@ -21,6 +21,8 @@ export interface AccessTokenRequest {
   scope: Scope;
   /** Further claims, such as `username` or `session_name`. */
   claims?: Record<string, unknown>;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to (`cnf.jkt`). */
+  dpopJkt?: string;
 }
 
 /** Issues JWT access tokens per RFC 9068, signed with the active key. */
@@ -48,6 +50,7 @@ export class AccessTokenIssuer {
       client_id: request.clientId,
       scope: request.scope.toString(),
     };
+    if (request.dpopJkt !== undefined) claims.cnf = { jkt: request.dpopJkt };
     // Further claims never replace the registered ones above.
     if (request.claims) {
       for (const name of Object.keys(request.claims)) {

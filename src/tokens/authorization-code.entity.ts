@@ -47,6 +47,10 @@ export class AuthorizationCode {
   @Column({ name: 'code_challenge_method', type: 'text', nullable: true })
   codeChallengeMethod!: 'S256' | 'plain' | null;
 
+  /** RFC 9449 §10: only a DPoP proof by the key of this thumbprint may redeem the code. */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true })
+  dpopJkt!: string | null;
+
   @Column({ name: 'auth_time', type: 'timestamptz' })
   authTime!: Date;
 

@@ -16,6 +16,8 @@ export interface CodeGrant {
   nonce: string | null;
   codeChallenge: string | null;
   codeChallengeMethod: 'S256' | 'plain' | null;
+  /** RFC 9449 §10: the thumbprint of the key whose DPoP proof must redeem the code. */
+  dpopJkt: string | null;
   authTime: Date;
 }
 
@@ -28,6 +30,8 @@ export type Redemption =
       jti: string | null;
       jtiExpiresAt: Date | null;
     }
+  /** Bound to a DPoP key (dpop_jkt) the redemption proved no possession of: not consumed. */
+  | { outcome: 'key_mismatch' }
   | { outcome: 'invalid' };
 
 interface CodeRow {
@@ -40,6 +44,7 @@ interface CodeRow {
   nonce: string | null;
   code_challenge: string | null;
   code_challenge_method: 'S256' | 'plain' | null;
+  dpop_jkt: string | null;
   auth_time: Date;
 }
 
@@ -68,8 +73,8 @@ export class AuthorizationCodeStore {
     const code = randomToken(32);
     await this.dataSource.query(
       `INSERT INTO authorization_codes (digest, client_id, user_id, redirect_uri, redirect_uri_given, scope,
-         nonce, code_challenge, code_challenge_method, auth_time, expires_at, resources)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12)`,
+         nonce, code_challenge, code_challenge_method, auth_time, expires_at, resources, dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now() + make_interval(secs => $11), $12, $13)`,
       [
         sha256(code),
         grant.clientId,
@@ -83,22 +88,29 @@ export class AuthorizationCodeStore {
         grant.authTime,
         this.config.authCodeTtl,
         grant.resources,
+        grant.dpopJkt,
       ],
     );
     return code;
   }
 
-  /** Consumes the code: of concurrent redemptions exactly one is `redeemed`. */
-  async redeem(code: string): Promise<Redemption> {
+  /**
+   * Consumes the code: of concurrent redemptions exactly one is `redeemed`. `dpopJkt` is the
+   * thumbprint of the key the request's DPoP proof was signed with: a code bound to another
+   * key, or redeemed without a proof, is left as it was (RFC 9449 §10), so a thief without the
+   * key cannot even spend it.
+   */
+  async redeem(code: string, dpopJkt: string | undefined): Promise<Redemption> {
     if (code.length > 128) return { outcome: 'invalid' };
     const digest = sha256(code);
     const [row] = await this.dataSource.query<CodeRow[]>(
       `WITH consumed AS (
          UPDATE authorization_codes SET consumed_at = now()
           WHERE digest = $1 AND consumed_at IS NULL AND expires_at > now()
+            AND (dpop_jkt IS NULL OR dpop_jkt = $2)
           RETURNING *)
        SELECT * FROM consumed`,
-      [digest],
+      [digest, dpopJkt ?? null],
     );
     if (row) {
       return {
@@ -114,6 +126,7 @@ export class AuthorizationCodeStore {
           nonce: row.nonce,
           codeChallenge: row.code_challenge,
           codeChallengeMethod: row.code_challenge_method,
+          dpopJkt: row.dpop_jkt,
           authTime: row.auth_time,
         },
       };
@@ -135,7 +148,10 @@ export class AuthorizationCodeStore {
        SELECT * FROM marked`,
       [digest],
     );
-    if (!used) return { outcome: 'invalid' };
+    if (!used)
+      return (await this.isBoundElsewhere(digest))
+        ? { outcome: 'key_mismatch' }
+        : { outcome: 'invalid' };
     return {
       outcome: 'replayed',
       clientId: used.client_id,
@@ -143,6 +159,16 @@ export class AuthorizationCodeStore {
       jti: used.issued_jti,
       jtiExpiresAt: used.issued_jti_expires_at,
     };
+  }
+
+  /** Whether an unspent code is bound to a key: what a redemption without it was refused for. */
+  private async isBoundElsewhere(digest: Buffer): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM authorization_codes
+        WHERE digest = $1 AND consumed_at IS NULL AND expires_at > now() AND dpop_jkt IS NOT NULL`,
+      [digest],
+    );
+    return rows.length > 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 // What other modules may use of tokens/: the files named here, and these names from each. Import
 // them from those files, not from this barrel: it would load the whole module.
 export { AuthorizationCodeStore } from './authorization-code.store.js';
+export { DpopNonces } from './dpop-nonces.js';
 export { PostgresDpopReplayStore } from './dpop-replay.store.js';
 export { GrantRegistry } from './grant-registry.js';
 export { checkCodeChallenge } from './pkce.js';

@@ -51,6 +51,17 @@ export class RefreshTokenFamily {
   @Column({ type: 'text', nullable: true })
   audience!: string | null;
 
+  /**
+   * RFC 9449 §5: the thumbprint of the key a public client's refresh tokens are bound to; a
+   * refresh must come with a proof by that key. Null: not bound (confidential clients).
+   */
+  @Column({ name: 'dpop_jkt', type: 'text', nullable: true })
+  dpopJkt!: string | null;
+
+  /** Its access tokens are DPoP-bound: a refresh must come with a proof again (RFC 9449 §5). */
+  @Column({ name: 'dpop_bound', type: 'boolean', default: false })
+  dpopBound!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

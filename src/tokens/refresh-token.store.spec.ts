@@ -21,7 +21,7 @@ describe('RefreshTokenStore', () => {
   const access = () => ({ jti: randomToken(16), expiresAt: Math.floor(Date.now() / 1000) + 900 });
   const start = (scopes = ['read', 'write'], clientId = 'app', user: string | null = userId) =>
     store.start(
-      { clientId, userId: user, scopes, resources: [ISSUER], audience: ISSUER },
+      { clientId, userId: user, scopes, resources: [ISSUER], audience: ISSUER, dpopBound: false },
       { ...access(), details: { grant_type: 'password', scope: scopes.join(' ') } },
     );
   const consume = (token: string, more: Partial<ConsumeRequest> = {}) =>
@@ -33,6 +33,8 @@ describe('RefreshTokenStore', () => {
       clientItems: ['read', 'write'],
       lifetimes: { [ISSUER]: 900 },
       access: { jti: randomToken(16), issuedAt: Math.floor(Date.now() / 1000) },
+      dpopJkt: undefined,
+      dpopOnly: new Set(),
       ...more,
     });
   const rows = <T>(sql: string, params?: unknown[]) => dataSource.query<T[]>(sql, params);
@@ -178,6 +180,7 @@ describe('RefreshTokenStore', () => {
         scopes: ['openid', `${API}#read`],
         resources: [API, ISSUER],
         audience: API,
+        dpopBound: false,
       },
       { ...access(), details: {} },
     );
@@ -210,6 +213,88 @@ describe('RefreshTokenStore', () => {
     expect(
       await consume(first.successor, { resource: ISSUER, lifetimes, clientItems, access: at() }),
     ).toMatchObject({ outcome: 'granted', audience: ISSUER, expiresAt: issuedAt + 900 });
+  });
+
+  describe('DPoP (RFC 9449 §5)', () => {
+    const KEY = 'A'.repeat(43);
+    const OTHER = 'B'.repeat(43);
+    const startBound = (binding: { dpopJkt?: string; dpopBound: boolean }) =>
+      store.start(
+        {
+          clientId: 'app',
+          userId,
+          scopes: ['read'],
+          resources: [ISSUER],
+          audience: ISSUER,
+          ...binding,
+        },
+        { ...access(), details: {} },
+      );
+    const consumedAt = async (token: string) =>
+      (
+        await rows<{ consumed_at: Date | null }>(
+          `SELECT t.consumed_at FROM refresh_tokens t WHERE t.digest = sha256($1::bytea)`,
+          [Buffer.from(token)],
+        )
+      )[0].consumed_at;
+
+    it('a family bound to a key refreshes only with a proof by that key, consuming nothing otherwise', async () => {
+      const { token } = await startBound({ dpopJkt: KEY, dpopBound: true });
+      expect(await consume(token)).toEqual({ outcome: 'dpop_key_mismatch' });
+      expect(await consume(token, { dpopJkt: OTHER })).toEqual({ outcome: 'dpop_key_mismatch' });
+      expect(await consumedAt(token)).toBeNull();
+      const granted = await consume(token, { dpopJkt: KEY });
+      expect(granted).toMatchObject({ outcome: 'granted' });
+      if (granted.outcome !== 'granted') throw new Error('not granted');
+      // The successor is bound as well: the binding is the family's.
+      expect(await consume(granted.successor, { dpopJkt: OTHER })).toEqual({
+        outcome: 'dpop_key_mismatch',
+      });
+    });
+
+    it('a keyless presentation of a consumed bound token is refused without revoking the family', async () => {
+      const { token, familyId } = await startBound({ dpopJkt: KEY, dpopBound: true });
+      await consume(token, { dpopJkt: KEY });
+      expect(await consume(token, { dpopJkt: OTHER })).toEqual({ outcome: 'dpop_key_mismatch' });
+      const [family] = await rows<{ revoked_at: Date | null }>(
+        'SELECT revoked_at FROM refresh_token_families WHERE id = $1',
+        [familyId],
+      );
+      expect(family.revoked_at).toBeNull();
+    });
+
+    it('a family whose access tokens were bound needs a proof again, by any key', async () => {
+      const { token } = await startBound({ dpopBound: true });
+      expect(await consume(token)).toEqual({ outcome: 'dpop_proof_required', target: ISSUER });
+      expect(await consumedAt(token)).toBeNull();
+      expect(await consume(token, { dpopJkt: OTHER })).toMatchObject({ outcome: 'granted' });
+    });
+
+    it('an audience that takes only DPoP-bound tokens needs a proof', async () => {
+      const { token } = await start();
+      expect(await consume(token, { dpopOnly: new Set([ISSUER]) })).toEqual({
+        outcome: 'dpop_proof_required',
+        target: ISSUER,
+      });
+      expect(await consumedAt(token)).toBeNull();
+      expect(await consume(token, { dpopOnly: new Set([ISSUER]), dpopJkt: KEY })).toMatchObject({
+        outcome: 'granted',
+      });
+    });
+
+    it('records the proof key with the rotation', async () => {
+      const { token } = await start();
+      const jti = randomToken(16);
+      await consume(token, {
+        dpopJkt: KEY,
+        access: { jti, issuedAt: Math.floor(Date.now() / 1000) },
+      });
+      const [event] = await rows<{ details: Record<string, unknown> }>(
+        `SELECT details FROM audit_events WHERE type = 'refresh.rotated' AND details->>'jti' = $1`,
+        [jti],
+      );
+      expect(event.details.dpop_jkt).toBe(KEY);
+    });
   });
 
   it('inspects a token: active until consumed', async () => {

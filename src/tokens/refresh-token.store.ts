@@ -49,6 +49,10 @@ export interface ConsumeRequest {
   /** The lifetime of an access token for each audience the client may have, by identifier. */
   lifetimes: Readonly<Record<string, number>>;
   access: { jti: string; /** Epoch seconds. */ issuedAt: number; ip?: string };
+  /** The thumbprint of the request's DPoP proof key (RFC 9449 §5); undefined: no proof. */
+  dpopJkt: string | undefined;
+  /** The APIs that accept only DPoP-bound tokens (TokenAudience.dpopOnly). */
+  dpopOnly: ReadonlySet<string>;
 }
 
 /**
@@ -76,6 +80,10 @@ export type Consumption =
   | { outcome: 'scope_not_granted'; outside: string[] }
   /** Asked for an audience the grant does not cover, or the client may no longer have. */
   | { outcome: 'target_not_granted'; target: string }
+  /** The family is bound to a DPoP key (a public client's, RFC 9449 §5) the request did not prove. */
+  | { outcome: 'dpop_key_mismatch' }
+  /** The family's access tokens are DPoP-bound, or its audience takes only those: no proof came. */
+  | { outcome: 'dpop_proof_required'; target: string | null }
   | { outcome: 'invalid' };
 
 /** Whose refresh-token families: one, the one of a token (if it is the client's), a client's or a user's. */
@@ -109,14 +117,16 @@ export interface RevokedFamily {
 export const CONSUME_BATCH = `
   WITH request AS (
     SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[],
-                         $6::text[], $7::float8[], $8::text[], $9::text[], $10::jsonb[])
+                         $6::text[], $7::float8[], $8::text[], $9::text[], $10::jsonb[],
+                         $14::text[])
       WITH ORDINALITY AS r(digest, client_id, successor, requested, client_scopes, jti,
-                           access_issued_at, ip, resource, lifetimes, n)),
+                           access_issued_at, ip, resource, lifetimes, proof_jkt, n)),
   found AS (
     SELECT r.*, t.ctid AS token_ctid, t.consumed_at IS NOT NULL AS consumed,
            t.expires_at > now() AS token_unexpired, f.id AS family_id,
            f.client_id AS family_client_id, f.user_id, f.scope, f.expires_at AS family_expires_at,
            f.revoked_at IS NOT NULL AS family_revoked, f.expires_at > now() AS family_unexpired,
+           f.dpop_jkt AS family_dpop_jkt, f.dpop_bound AS family_dpop_bound,
            CASE WHEN cardinality(f.resources) > 0 THEN f.resources ELSE ARRAY[$12::text] END
              AS resources,
            coalesce(r.resource, f.audience, $12::text) AS target,
@@ -164,11 +174,17 @@ export const CONSUME_BATCH = `
   judged AS (
     SELECT aimed.*, CASE
              WHEN family_id IS NULL OR family_client_id <> client_id THEN 'invalid'
+             -- RFC 9449 §5, before anything that changes state: without the key a presentation
+             -- proves nothing, not even reuse.
+             WHEN family_dpop_jkt IS NOT NULL AND proof_jkt IS DISTINCT FROM family_dpop_jkt
+               THEN 'dpop_key_mismatch'
+             WHEN family_dpop_bound AND proof_jkt IS NULL THEN 'dpop_proof_required'
              WHEN consumed THEN CASE WHEN family_revoked THEN 'invalid' ELSE 'reused' END
              WHEN NOT token_unexpired OR family_revoked OR NOT family_unexpired THEN 'invalid'
              WHEN user_id IS NOT NULL AND coalesce(user_disabled, true) THEN 'user_disabled'
              WHEN NOT target = ANY(resources) OR access_expires_at IS NULL
                THEN 'target_not_granted'
+             WHEN proof_jkt IS NULL AND target = ANY($15::text[]) THEN 'dpop_proof_required'
              WHEN cardinality(outside) > 0 THEN 'scope_not_granted'
              ELSE 'granted' END AS verdict
       FROM aimed),
@@ -177,7 +193,7 @@ export const CONSUME_BATCH = `
       FROM judged g
      WHERE g.verdict = 'granted' AND t.ctid = g.token_ctid AND t.consumed_at IS NULL
      RETURNING g.n, g.successor, g.client_id, g.jti, g.access_expires_at, g.ip, g.family_id,
-               g.user_id, g.family_expires_at, g.access_scope, g.target),
+               g.user_id, g.family_expires_at, g.access_scope, g.target, g.proof_jkt),
   inserted AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT successor, family_id, least(now() + make_interval(secs => $11), family_expires_at)
@@ -188,7 +204,9 @@ export const CONSUME_BATCH = `
            jsonb_build_object('grant_type', 'refresh_token', 'scope', access_scope, 'jti', jti,
                               'family_id', family_id)
              || CASE WHEN target = $12::text THEN '{}'::jsonb
-                     ELSE jsonb_build_object('aud', target) END AS details
+                     ELSE jsonb_build_object('aud', target) END
+             || CASE WHEN proof_jkt IS NULL THEN '{}'::jsonb
+                     ELSE jsonb_build_object('dpop_jkt', proof_jkt) END AS details
       FROM consumed),
   issued AS (${insertIssuedAccessTokensFrom('issued_rows')}),
   audited AS (${AuditService.insertFrom('issued_rows')})
@@ -204,8 +222,10 @@ export const CONSUME_BATCH = `
  */
 const START = `
   WITH family AS (
-    INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at, resources, audience)
-    VALUES ($1, $2, $3, now() + make_interval(secs => $4), $11, $12) RETURNING id, expires_at),
+    INSERT INTO refresh_token_families (client_id, user_id, scope, expires_at, resources, audience,
+                                        dpop_jkt, dpop_bound)
+    VALUES ($1, $2, $3, now() + make_interval(secs => $4), $11, $12, $13, $14)
+    RETURNING id, expires_at),
   token AS (
     INSERT INTO refresh_tokens (digest, family_id, expires_at)
     SELECT $5, id, least(now() + make_interval(secs => $6), expires_at) FROM family),
@@ -230,11 +250,20 @@ interface ConsumeItem {
   ip: string | null;
   resource: string | null;
   lifetimes: string;
+  dpopJkt: string | null;
+  dpopOnly: ReadonlySet<string>;
 }
 
 interface Verdict {
   verdict:
-    'granted' | 'reused' | 'user_disabled' | 'scope_not_granted' | 'target_not_granted' | 'invalid';
+    | 'granted'
+    | 'reused'
+    | 'user_disabled'
+    | 'scope_not_granted'
+    | 'target_not_granted'
+    | 'dpop_key_mismatch'
+    | 'dpop_proof_required'
+    | 'invalid';
   family_id: string | null;
   user_id: string | null;
   scope: string | null;
@@ -274,6 +303,9 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
           this.config.refreshTokenTtl,
           this.config.issuer,
           IDENTITY_SCOPE_LIST,
+          items.map((r) => r.dpopJkt),
+          // The same set for every request of a batch, bar a catalog change between them.
+          [...new Set(items.flatMap((r) => [...r.dpopOnly]))],
         ],
       );
       const byPosition = new Map(rows.map((row) => [Number(row.n), row]));
@@ -302,6 +334,10 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       scopes: string[];
       resources: string[];
       audience: string;
+      /** RFC 9449 §5: the key a public client's refresh tokens are bound to. */
+      dpopJkt?: string;
+      /** Whether the access tokens are DPoP-bound: a refresh needs a proof again. */
+      dpopBound: boolean;
     },
     access: AccessTokenIssuance & { details: Record<string, unknown> },
   ): Promise<{ token: string; familyId: string }> {
@@ -323,6 +359,8 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         JSON.stringify(access.details),
         grant.resources,
         grant.audience,
+        grant.dpopJkt ?? null,
+        grant.dpopBound,
       ],
     );
     return { token, familyId: row.family_id };
@@ -345,6 +383,8 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
       ip: request.access.ip ?? null,
       resource: request.resource ?? null,
       lifetimes: JSON.stringify(request.lifetimes),
+      dpopJkt: request.dpopJkt ?? null,
+      dpopOnly: request.dpopOnly,
     });
     switch (row.verdict) {
       case 'granted':
@@ -371,6 +411,10 @@ export class RefreshTokenStore implements BeforeApplicationShutdown {
         return { outcome: 'target_not_granted', target: row.target ?? '' };
       case 'user_disabled':
         return { outcome: 'user_disabled' };
+      case 'dpop_key_mismatch':
+        return { outcome: 'dpop_key_mismatch' };
+      case 'dpop_proof_required':
+        return { outcome: 'dpop_proof_required', target: row.target };
       default:
         return { outcome: 'invalid' };
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApisService } from '../apis/apis.service.js';
+import { ApisService, type ApiCatalog } from '../apis/apis.service.js';
 import type { Client } from '../clients/client.entity.js';
 import { AppConfig } from '../config/app-config.js';
 import { ClientTargets, grantAudiences, type GrantTarget } from './client-targets.js';
@@ -13,6 +13,9 @@ export class TokenAudience {
    * a token request need not rebuild them.
    */
   private readonly made = new WeakMap<Client, ClientTargets>();
+
+  /** dpopOnly() of each catalog, which is replaced (never changed) when an API changes. */
+  private readonly dpopOnlyOf = new WeakMap<ApiCatalog, ReadonlySet<string>>();
 
   constructor(
     private readonly apis: ApisService,
@@ -35,6 +38,24 @@ export class TokenAudience {
     );
     this.made.set(client, targets);
     return targets;
+  }
+
+  /**
+   * The registered APIs that accept only DPoP-bound tokens (their `dpop_bound_access_tokens`):
+   * a token for one of them needs a proof at the token endpoint.
+   */
+  async dpopOnly(): Promise<ReadonlySet<string>> {
+    const catalog = await this.apis.catalog();
+    let only = this.dpopOnlyOf.get(catalog);
+    if (!only) {
+      only = new Set(
+        [...catalog.values()]
+          .filter((api) => api.dpopBoundAccessTokens)
+          .map((api) => api.identifier),
+      );
+      this.dpopOnlyOf.set(catalog, only);
+    }
+    return only;
   }
 
   /** Every audience a grant can have tokens for, as its refresh-token family keeps them. */

@@ -2,9 +2,17 @@ import { Injectable } from '@nestjs/common';
 import type { Client } from '../clients/client.entity.js';
 import { Scope } from '../common/scope.js';
 import { AppConfig } from '../config/app-config.js';
-import { AccessTokenClaimsReader } from './access-token-claims.js';
+import { AccessTokenClaimsReader, type AccessTokenClaims } from './access-token-claims.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
 import { RefreshTokenStore } from './refresh-token.store.js';
+
+/** Whether the token carries RFC 9449 §6.1's confirmation: `cnf.jkt`, the key's thumbprint. */
+function isDpopBound(
+  claims: AccessTokenClaims,
+): claims is AccessTokenClaims & { cnf: { jkt: string } } {
+  const cnf = claims.cnf as { jkt?: unknown } | undefined;
+  return typeof cnf === 'object' && cnf !== null && typeof cnf.jkt === 'string';
+}
 
 /** An RFC 7662 §2.2 answer. */
 export type Introspection = { active: false } | ({ active: true } & Record<string, unknown>);
@@ -51,7 +59,9 @@ export class TokenInspector {
       client_id: claims.client_id,
       sub: claims.sub,
       ...(claims.username ? { username: claims.username } : {}),
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a bound token says so, and to which key.
+      token_type: isDpopBound(claims) ? 'DPoP' : 'Bearer',
+      ...(isDpopBound(claims) ? { cnf: { jkt: claims.cnf.jkt } } : {}),
       exp: claims.exp,
       iat: claims.iat,
       nbf: claims.nbf ?? claims.iat,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditRecord } from '../audit/audit.service.js';
 import type { Client } from '../clients/client.entity.js';
+import { OAuthError } from '../common/oauth-error.js';
 import type { User } from '../users/user.entity.js';
 import { AccessTokenIssuer, type AccessTokenId } from './access-token.issuer.js';
 import { AccessTokenStore } from './access-token.store.js';
@@ -36,6 +37,12 @@ export interface MintRequest {
   event?: { type: AuditRecord['type']; details: Record<string, unknown> };
   /** Starts a refresh-token family for the grant. */
   refresh?: boolean;
+  /**
+   * RFC 9449: the thumbprint of the key the request's DPoP proof was signed with. The access
+   * token is bound to it (`cnf.jkt`, token_type DPoP), and so is a public client's refresh
+   * token (§5).
+   */
+  dpopJkt?: string;
   /** An OpenID Connect ID token, when the grant has the `openid` scope and a user. */
   idToken?: { authTime: Date; nonce: string | null };
   ip?: string;
@@ -71,6 +78,14 @@ export class TokenMinter {
 
   async mint(request: MintRequest): Promise<Minted> {
     const { client, user } = request;
+    if (
+      request.dpopJkt === undefined &&
+      (await this.audience.dpopOnly()).has(request.access.audience)
+    ) {
+      throw OAuthError.invalidRequest(
+        `${request.access.audience} accepts only DPoP-bound access tokens: send a DPoP proof`,
+      );
+    }
     const id = this.accessTokens.newId(Math.min(request.access.ttl, request.ttl ?? Infinity));
     // `aud` only for a registered API: a token without it is for the issuer, as always.
     const details: Record<string, unknown> = {
@@ -80,6 +95,7 @@ export class TokenMinter {
       jti: id.jti,
     };
     if (request.access.audience !== this.audience.issuer) details.aud = request.access.audience;
+    if (request.dpopJkt !== undefined) details.dpop_jkt = request.dpopJkt;
     const type = request.event?.type ?? 'token.issued';
     let refresh: { token: string; familyId: string } | undefined;
     if (request.refresh) {
@@ -90,6 +106,9 @@ export class TokenMinter {
           scopes: request.grant.items.toArray(),
           resources: this.audience.audiencesOf(request.grant),
           audience: request.access.audience,
+          // RFC 9449 §5: a confidential client's refresh token is not bound, its access tokens are.
+          dpopJkt: client.isPublic ? request.dpopJkt : undefined,
+          dpopBound: request.dpopJkt !== undefined,
         },
         { jti: id.jti, expiresAt: id.exp, ip: request.ip, details },
       );
@@ -128,6 +147,7 @@ export class TokenMinter {
           clientId: client.clientId,
           scope,
           claims: user ? { ...request.claims, username: user.username } : request.claims,
+          dpopJkt: request.dpopJkt,
         },
         id,
       ),
@@ -137,7 +157,7 @@ export class TokenMinter {
     ]);
     const response: TokenResponse = {
       access_token: access,
-      token_type: 'Bearer',
+      token_type: request.dpopJkt === undefined ? 'Bearer' : 'DPoP',
       expires_in: id.exp - id.iat,
       scope: scope.toString(),
     };

@@ -4,6 +4,9 @@ import { ClientsModule } from '../clients/clients.module.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { configuredOrDevSecret } from '../common/dev-secret.js';
+import { AppConfig } from '../config/app-config.js';
+import { DpopNonces } from './dpop-nonces.js';
 import { AccessTokenClaimsReader } from './access-token-claims.js';
 import { AccessTokenLiveness } from './access-token-liveness.js';
 import { AccessTokenIssuer } from './access-token.issuer.js';
@@ -24,6 +27,7 @@ import { TokenMinter } from './token-minter.service.js';
 import { TokenRevocation } from './token-revocation.service.js';
 import { TokenRevoker } from './token-revoker.service.js';
 import { TokenController } from './token.controller.js';
+import { TokenRequestProof } from './token-request-proof.js';
 
 /**
  * Every credential Portcullis issues, one store each (authorization codes, access tokens,
@@ -45,10 +49,24 @@ import { TokenController } from './token.controller.js';
     TokenAudience,
     IdTokenIssuer,
     TokenInspector,
+    TokenRequestProof,
     TokenRevocation,
     TokenRevoker,
     LiveTokenGuard,
     GrantRegistry,
+    {
+      // Keyed from KEY_ENCRYPTION_SECRET, which every instance of a deployment shares.
+      provide: DpopNonces,
+      inject: [AppConfig],
+      useFactory: async (config: AppConfig) =>
+        new DpopNonces(
+          await configuredOrDevSecret(
+            config.keyEncryptionSecret,
+            config.dataDir,
+            'key-encryption-secret',
+          ),
+        ),
+    },
     ...GRANT_HANDLER_CLASSES,
     {
       provide: GRANT_HANDLERS,
@@ -59,6 +77,7 @@ import { TokenController } from './token.controller.js';
   exports: [
     AccessTokenLiveness,
     AuthorizationCodeStore,
+    DpopNonces,
     GrantRegistry,
     LiveTokenGuard,
     PostgresDpopReplayStore,

@@ -391,6 +391,7 @@ describe('token endpoint', () => {
         introspection_endpoint: `${t.baseUrl}/oauth/introspect`,
         introspection_endpoint_auth_methods_supported: methods.filter((m) => m !== 'none'),
         introspection_endpoint_auth_signing_alg_values_supported: algs,
+        dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
         service_documentation: `${t.baseUrl}/docs`,
         // RFC 9728 §4: no API is registered here, so only Portcullis's own.
         protected_resources: [t.baseUrl],

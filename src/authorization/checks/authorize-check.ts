@@ -14,6 +14,8 @@ export interface CheckedRequest {
   scopes: string[];
   /** Absent: the code is bound to no challenge, or the response type issues no code. */
   pkce?: CodeChallenge;
+  /** RFC 9449 §10: the thumbprint of the key that must redeem the code. */
+  dpopJkt?: string;
 }
 
 export type ResponseTypeLookup = (responseType: string) => ResponseTypeHandler | undefined;

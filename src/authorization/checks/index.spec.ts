@@ -2,6 +2,7 @@ import { Client } from '../../clients/client.entity.js';
 import { OAuthError } from '../../common/oauth-error.js';
 import type { ResponseTypeHandler } from '../response-types/response-type-handler.js';
 import { AUTHORIZE_CHECKS, runAuthorizeChecks } from './index.js';
+import { checkDpopJkt } from './check-dpop-jkt.js';
 import { checkNonce } from './check-nonce.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
@@ -58,6 +59,7 @@ describe('AUTHORIZE_CHECKS', () => {
       checkResource,
       checkScope,
       checkPkce,
+      checkDpopJkt,
     ]);
   });
 });
@@ -81,6 +83,18 @@ describe('runAuthorizeChecks', () => {
       scopes: ['openid'],
       pkce: { codeChallenge: CHALLENGE, codeChallengeMethod: 'S256' },
     });
+  });
+
+  it('binds a code request to the DPoP key of its dpop_jkt', () => {
+    const dpopJkt = '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I';
+    const checked = run({
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+      dpop_jkt: dpopJkt,
+    });
+    expect(checked.dpopJkt).toBe(dpopJkt);
   });
 
   it('binds no PKCE challenge to an implicit request, whatever it sent', () => {

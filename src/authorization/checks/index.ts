@@ -1,4 +1,5 @@
 import type { AuthorizeCheck, CheckedRequest, CheckInput } from './authorize-check.js';
+import { checkDpopJkt } from './check-dpop-jkt.js';
 import { checkNonce } from './check-nonce.js';
 import { checkPkce } from './check-pkce.js';
 import { checkRepeatedParameters } from './check-repeated-parameters.js';
@@ -28,6 +29,7 @@ export const AUTHORIZE_CHECKS: readonly AuthorizeCheck[] = [
   checkResource,
   checkScope,
   checkPkce,
+  checkDpopJkt,
 ];
 
 /** Runs AUTHORIZE_CHECKS in order, each seeing what the earlier ones read. */

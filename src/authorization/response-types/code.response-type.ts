@@ -23,6 +23,7 @@ export class CodeResponseType implements ResponseTypeHandler {
       nonce: request.nonce,
       codeChallenge: request.codeChallenge,
       codeChallengeMethod: request.codeChallengeMethod,
+      dpopJkt: request.dpopJkt,
       authTime: user.authTime,
     });
     return { code };

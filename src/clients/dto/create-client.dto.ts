@@ -132,6 +132,15 @@ export class CreateClientDto {
   @IsBoolean()
   token_exchange_impersonation?: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'RFC 9449 §5.2: every token request must carry a DPoP proof, so every access token (and a public client’s refresh token) is bound to the client’s key. Refused with implicit, whose tokens no proof can bind.',
+  })
+  @IsOmittable()
+  @IsBoolean()
+  dpop_bound_access_tokens?: boolean;
+
   @ApiPropertyOptional({ type: JwksDto, nullable: true })
   @IsOptional()
   @IsObject()

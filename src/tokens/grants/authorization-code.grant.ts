@@ -57,10 +57,21 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     });
   }
 
-  async issue(request: CodeRequest, client: Client): Promise<TokenResponse> {
-    const redemption = await this.codes.redeem(request.code);
+  async issue(
+    request: CodeRequest,
+    client: Client,
+    dpopJkt: string | undefined,
+  ): Promise<TokenResponse> {
+    const redemption = await this.codes.redeem(request.code, dpopJkt);
     if (redemption.outcome === 'invalid')
       throw INVALID('the authorization code is invalid or expired');
+    if (redemption.outcome === 'key_mismatch') {
+      throw INVALID(
+        dpopJkt === undefined
+          ? 'this code is bound to a DPoP key (dpop_jkt): redeem it with a DPoP proof by that key'
+          : 'the DPoP proof is not by the key this code is bound to (dpop_jkt)',
+      );
+    }
     if (redemption.outcome === 'replayed') {
       await this.revokeIssued(redemption, request.ip);
       throw INVALID('the authorization code was already used; tokens issued from it are revoked');
@@ -81,6 +92,7 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
       grant: target,
       access: targets.access(audience, target.items, target.resources),
       refresh: client.grantTypes.includes('refresh_token'),
+      dpopJkt,
       idToken: { authTime: grant.authTime, nonce: grant.nonce },
       ip: request.ip,
     });

@@ -31,8 +31,13 @@ export class ClientCredentialsGrant implements GrantHandler<ClientGrant> {
     return { ...target, ip: request.ip };
   }
 
-  async issue({ grant, access, ip }: ClientGrant, client: Client): Promise<TokenResponse> {
-    return (await this.minter.mint({ grantType: this.grantType, client, grant, access, ip }))
-      .response;
+  async issue(
+    { grant, access, ip }: ClientGrant,
+    client: Client,
+    dpopJkt: string | undefined,
+  ): Promise<TokenResponse> {
+    return (
+      await this.minter.mint({ grantType: this.grantType, client, grant, access, dpopJkt, ip })
+    ).response;
   }
 }

@@ -104,8 +104,13 @@ export class JwtBearerGrant implements GrantHandler<JwtBearerRequest> {
     }
   }
 
-  async issue(grant: JwtBearerRequest, client: Client): Promise<TokenResponse> {
+  async issue(
+    grant: JwtBearerRequest,
+    client: Client,
+    dpopJkt: string | undefined,
+  ): Promise<TokenResponse> {
     const minted = await this.minter.mint({
+      dpopJkt,
       grantType: this.grantType,
       client,
       grant: grant.grant,

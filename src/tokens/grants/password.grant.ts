@@ -67,8 +67,13 @@ export class PasswordGrant implements GrantHandler<PasswordGrantRequest> {
     return { user, ...target, ip: request.ip };
   }
 
-  async issue(grant: PasswordGrantRequest, client: Client): Promise<TokenResponse> {
+  async issue(
+    grant: PasswordGrantRequest,
+    client: Client,
+    dpopJkt: string | undefined,
+  ): Promise<TokenResponse> {
     const minted = await this.minter.mint({
+      dpopJkt,
       grantType: this.grantType,
       client,
       user: grant.user,

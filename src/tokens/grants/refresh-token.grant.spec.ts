@@ -20,7 +20,11 @@ const client = Object.assign(new Client(), {
   resourceScopes: {},
   defaultResource: null,
 });
-const audience = { for: () => Promise.resolve(targetsOf(client)) } as unknown as TokenAudience;
+const DPOP_ONLY = 'https://payments.example.com';
+const audience = {
+  for: () => Promise.resolve(targetsOf(client)),
+  dpopOnly: () => Promise.resolve(new Set([DPOP_ONLY])),
+} as unknown as TokenAudience;
 const ID: AccessTokenId = { jti: 'jti-1', iat: 1000, exp: 1900 };
 
 function grantWith(outcome: Consumption, revoked: RevokedFamily[] = []) {
@@ -75,7 +79,7 @@ describe('RefreshTokenGrant', () => {
   it('asks the store with the client, its scope and the access token to record', async () => {
     const { grant, consumed } = grantWith({ outcome: 'invalid' });
     await refused(() =>
-      grant.issue({ refreshToken: 't', requested: ['read'], ip: '10.0.0.1' }, client),
+      grant.issue({ refreshToken: 't', requested: ['read'], ip: '10.0.0.1' }, client, undefined),
     );
     expect(consumed).toEqual([
       {
@@ -86,6 +90,8 @@ describe('RefreshTokenGrant', () => {
         clientItems: ['read', 'write'],
         lifetimes: { [TEST_ISSUER]: 900 },
         access: { jti: 'jti-1', issuedAt: 1000, ip: '10.0.0.1' },
+        dpopJkt: undefined,
+        dpopOnly: new Set([DPOP_ONLY]),
       },
     ]);
   });
@@ -101,7 +107,7 @@ describe('RefreshTokenGrant', () => {
       expiresAt: 1900,
       username: 'una',
     });
-    await expect(grant.issue({ refreshToken: 't', ip: 'ip' }, client)).resolves.toEqual({
+    await expect(grant.issue({ refreshToken: 't', ip: 'ip' }, client, undefined)).resolves.toEqual({
       access_token: 'at',
       token_type: 'Bearer',
     });
@@ -121,11 +127,38 @@ describe('RefreshTokenGrant', () => {
     ]);
   });
 
+  it('binds the new access token to the proof key, and says so when the key is not the family’s', async () => {
+    const granted = grantWith({
+      outcome: 'granted',
+      successor: 'next',
+      grant: { familyId: 'f', clientId: 'app', userId: null, scopes: ['read'] },
+      scopes: ['read'],
+      audience: TEST_ISSUER,
+      resources: [TEST_ISSUER],
+      expiresAt: 1900,
+      username: null,
+    });
+    await granted.grant.issue({ refreshToken: 't', ip: 'ip' }, client, 'jkt-1');
+    expect(granted.consumed).toMatchObject([{ dpopJkt: 'jkt-1' }]);
+    expect(granted.signed).toMatchObject([[{ dpopJkt: 'jkt-1' }, ID, { token: 'next' }]]);
+
+    const mismatch = grantWith({ outcome: 'dpop_key_mismatch' });
+    const refusal = await refused(() =>
+      mismatch.grant.issue({ refreshToken: 't', ip: 'ip' }, client, 'jkt-2'),
+    );
+    expect([refusal.error, refusal.description]).toEqual([
+      'invalid_grant',
+      'the DPoP proof is not by the key this refresh token is bound to',
+    ]);
+  });
+
   it('on reuse revokes the family and audits it once, answering invalid_grant', async () => {
     const { grant, revocations, audited } = grantWith({ outcome: 'reused', familyId: 'f' }, [
       { familyId: 'f', userId: 'u', revokedNow: true },
     ]);
-    const error = await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client));
+    const error = await refused(() =>
+      grant.issue({ refreshToken: 't', ip: 'ip' }, client, undefined),
+    );
     expect([error.error, error.description]).toEqual([
       'invalid_grant',
       'the refresh token is invalid, expired or revoked',
@@ -146,7 +179,7 @@ describe('RefreshTokenGrant', () => {
     const { grant, audited } = grantWith({ outcome: 'reused', familyId: 'f' }, [
       { familyId: 'f', userId: 'u', revokedNow: false },
     ]);
-    await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client));
+    await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client, undefined));
     expect(audited).toEqual([]);
   });
 
@@ -158,11 +191,28 @@ describe('RefreshTokenGrant', () => {
       'invalid_scope',
       'scope not allowed for this client: admin x',
     ],
+    [
+      { outcome: 'dpop_key_mismatch' },
+      'invalid_grant',
+      'this refresh token is bound to a DPoP key: send a DPoP proof by that key',
+    ],
+    [
+      { outcome: 'dpop_proof_required', target: TEST_ISSUER },
+      'invalid_request',
+      'the access tokens of this grant are DPoP-bound: send a DPoP proof to refresh it',
+    ],
+    [
+      { outcome: 'dpop_proof_required', target: DPOP_ONLY },
+      'invalid_request',
+      `${DPOP_ONLY} accepts only DPoP-bound access tokens: send a DPoP proof`,
+    ],
   ];
 
   it.each(refusals)('answers %j with %s', async (outcome, error, description) => {
     const { grant, signed } = grantWith(outcome);
-    const refusal = await refused(() => grant.issue({ refreshToken: 't', ip: 'ip' }, client));
+    const refusal = await refused(() =>
+      grant.issue({ refreshToken: 't', ip: 'ip' }, client, undefined),
+    );
     expect([refusal.error, refusal.description]).toEqual([error, description]);
     expect(signed).toEqual([]);
   });

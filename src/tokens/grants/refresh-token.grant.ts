@@ -67,7 +67,11 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
     return Promise.resolve({ refreshToken, requested, resource, ip: request.ip });
   }
 
-  async issue(request: RefreshRequest, client: Client): Promise<TokenResponse> {
+  async issue(
+    request: RefreshRequest,
+    client: Client,
+    dpopJkt: string | undefined,
+  ): Promise<TokenResponse> {
     const id = this.minter.newAccessTokenId();
     const targets = await this.audience.for(client);
     const consumption = await this.refreshTokens.consume({
@@ -78,6 +82,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
       clientItems: targets.clientItems().toArray(),
       lifetimes: targets.lifetimes(),
       access: { jti: id.jti, issuedAt: id.iat, ip: request.ip },
+      dpopJkt,
+      dpopOnly: await this.audience.dpopOnly(),
     });
     switch (consumption.outcome) {
       case 'granted': {
@@ -91,6 +97,8 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
             user: grant.userId ? { id: grant.userId, username: username! } : undefined,
             grant: { resources: consumption.resources, items },
             access,
+            // RFC 9449 §5: the new access token is bound to this request's proof key.
+            dpopJkt,
             ip: request.ip,
           },
           { ...id, exp: consumption.expiresAt },
@@ -109,6 +117,19 @@ export class RefreshTokenGrant implements GrantHandler<RefreshRequest> {
         throw INVALID();
       case 'user_disabled':
         throw new OAuthError('invalid_grant', 'the user of this grant is disabled or gone');
+      case 'dpop_key_mismatch':
+        throw new OAuthError(
+          'invalid_grant',
+          dpopJkt === undefined
+            ? 'this refresh token is bound to a DPoP key: send a DPoP proof by that key'
+            : 'the DPoP proof is not by the key this refresh token is bound to',
+        );
+      case 'dpop_proof_required':
+        throw OAuthError.invalidRequest(
+          consumption.target !== null && (await this.audience.dpopOnly()).has(consumption.target)
+            ? `${consumption.target} accepts only DPoP-bound access tokens: send a DPoP proof`
+            : 'the access tokens of this grant are DPoP-bound: send a DPoP proof to refresh it',
+        );
       case 'scope_not_granted':
         throw new OAuthError(
           'invalid_scope',

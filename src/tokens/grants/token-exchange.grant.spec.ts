@@ -120,7 +120,7 @@ describe('TokenExchangeGrant', () => {
       subject: userClaims({ act: { sub: 'gateway' } }),
     });
     const client = clientWith({ tokenExchangeImpersonation: true });
-    await grant.issue(await grant.validate(request({}), client), client);
+    await grant.issue(await grant.validate(request({}), client), client, undefined);
     expect(minted[0].claims).toEqual({ act: { sub: 'gateway' } });
     expect(minted[0].event?.details).toMatchObject({ impersonation: true });
   });
@@ -130,7 +130,11 @@ describe('TokenExchangeGrant', () => {
       subject: userClaims({ sub: 'batch-job', username: undefined, client_id: 'batch-job' }),
     });
     const client = clientWith();
-    const response = await grant.issue(await grant.validate(request({}), client), client);
+    const response = await grant.issue(
+      await grant.validate(request({}), client),
+      client,
+      undefined,
+    );
     expect(response.issued_token_type).toBe(ACCESS_TOKEN_TYPE);
     expect(minted[0]).toMatchObject({
       subject: 'batch-job',
@@ -145,7 +149,9 @@ describe('TokenExchangeGrant', () => {
     const { grant, minted } = grantWith({ subject: userClaims({ exp: now() }) });
     const client = clientWith();
     const validated = await grant.validate(request({}), client);
-    expect((await refused(() => grant.issue(validated, client))).error).toBe('invalid_request');
+    expect((await refused(() => grant.issue(validated, client, undefined))).error).toBe(
+      'invalid_request',
+    );
     expect(minted).toEqual([]);
   });
 

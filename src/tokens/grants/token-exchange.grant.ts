@@ -104,7 +104,11 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchange> {
     return { subject, grant, access, act, impersonation, ip: request.ip };
   }
 
-  async issue(exchange: TokenExchange, client: Client): Promise<TokenResponse> {
+  async issue(
+    exchange: TokenExchange,
+    client: Client,
+    dpopJkt: string | undefined,
+  ): Promise<TokenResponse> {
     const { subject, act } = exchange;
     // Never past the subject token: whole seconds left, counted from the next second so that
     // a token signed at the turn of a second cannot outlive it.
@@ -119,6 +123,7 @@ export class TokenExchangeGrant implements GrantHandler<TokenExchange> {
       grant: exchange.grant,
       access: exchange.access,
       ttl: left,
+      dpopJkt,
       claims: act ? { act } : undefined,
       event: {
         type: 'token.exchanged',
