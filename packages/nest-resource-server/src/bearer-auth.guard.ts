@@ -104,8 +104,8 @@ export class BearerAuthGuard implements CanActivate {
       const principal =
         this.verified.get(token) ??
         this.verified.remember(token, await this.verifier.verify(token));
-      await this.checkBinding(request, scheme, token, principal);
       if (principal.jkt !== undefined) underDpop = true;
+      await this.checkBinding(request, scheme, token, principal);
       request.user = principal;
       if (this.introspector.enabled) await this.assertActive(principal, token);
       const missing = route.scopes.filter((scope) => !principal.scopes.includes(scope));
