@@ -242,7 +242,7 @@ describe('BearerAuthGuard with DPoP-bound tokens (RFC 9449 §7)', () => {
           .setProtectedHeader({
             alg: 'ES256',
             typ: 'dpop+jwt',
-            jwk: (await exportJWK(clientKey.privateKey)),
+            jwk: await exportJWK(clientKey.privateKey),
           })
           .sign(clientKey.privateKey),
       }),
