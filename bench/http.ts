@@ -11,11 +11,13 @@ export async function call(
   init: {
     method?: string;
     authorization?: string;
+    /** Further request headers (a DPoP proof). */
+    headers?: Record<string, string>;
     form?: Record<string, string>;
     json?: unknown;
   } = {},
 ): Promise<Answer> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...init.headers };
   if (init.authorization) headers.authorization = init.authorization;
   let body: string | undefined;
   if (init.form) {

@@ -22,6 +22,8 @@ export interface Load {
   body?: string;
   /** A new body for every request (the password row's round-robin users). */
   nextBody?: () => string;
+  /** Headers of its own for every request (the dpop row's fresh proof). */
+  nextHeaders?: () => Record<string, string>;
   /** What every 2xx answer must contain. */
   expect: string;
   /** Refresh rows: one chain per connection. */
@@ -65,10 +67,19 @@ export async function drive(load: Load, seconds: number, target: Entry): Promise
     headers: load.headers ?? {},
     ...(load.body !== undefined ? { body: load.body } : {}),
   };
-  const nextBody = load.nextBody;
-  const request: autocannon.Request = nextBody
-    ? { ...base, setupRequest: (req) => ({ ...req, body: nextBody() }), onResponse: check }
-    : { ...base, onResponse: check };
+  const { nextBody, nextHeaders } = load;
+  const request: autocannon.Request =
+    nextBody || nextHeaders
+      ? {
+          ...base,
+          setupRequest: (req) => ({
+            ...req,
+            ...(nextBody ? { body: nextBody() } : {}),
+            ...(nextHeaders ? { headers: { ...req.headers, ...nextHeaders() } } : {}),
+          }),
+          onResponse: check,
+        }
+      : { ...base, onResponse: check };
   const chains = load.chains;
   const options: autocannon.Options = {
     url: load.url,

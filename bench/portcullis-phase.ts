@@ -14,6 +14,7 @@ import type { PortcullisServer } from './portcullis-server.js';
 import { setUpPortcullis } from './portcullis-setup.js';
 import { pinDescendants, startNode, withExitReport } from './processes.js';
 import { RefreshChains } from './refresh-chains.js';
+import { dpopProofSigner } from './dpop-proofs.js';
 import { FORM, passwordGrantMinter, roundRobinPasswordBody } from './requests.js';
 import { portcullisEntryId, portcullisIdsOf, type PortcullisRow } from './scenarios.js';
 import { PG_CORES, PORTCULLIS_NODE_ARGS, ROWS, SERVER_CORE } from './settings.js';
@@ -103,6 +104,34 @@ export async function portcullisPhase(portcullis: PortcullisServer): Promise<voi
         onRun,
       );
       await check();
+    }
+    if (ROWS.has('dpop')) {
+      const load = {
+        url: issuer,
+        method: 'POST' as const,
+        path: '/oauth/token',
+        headers: { 'content-type': FORM, authorization: ccAuth },
+        body: 'grant_type=client_credentials&scope=api%3Aread',
+      };
+      const nextProof = dpopProofSigner(tokenUrl);
+      if (portcullis.name === 'portcullis') {
+        // The server under test binds the token; a baseline from before DPoP answers Bearer.
+        const bound = await call(tokenUrl, {
+          authorization: ccAuth,
+          headers: { dpop: nextProof() },
+          form: { grant_type: 'client_credentials', scope: 'api:read' },
+        });
+        if (expectStatus(bound, 200, `${portcullis.label} DPoP`).json.token_type !== 'DPoP')
+          throw new Error(`${portcullis.label} DPoP: not bound: ${bound.text}`);
+      }
+      await measure(
+        idOf('dpop'),
+        { ...load, nextHeaders: () => ({ dpop: nextProof() }), expect: '"access_token"' },
+        server,
+        onRun,
+      );
+      if (portcullis.name === 'portcullis')
+        await measure('dpop/bearer', { ...load, expect: '"token_type":"Bearer"' }, server, onRun);
     }
     if (ROWS.has('jwks')) {
       await measure(

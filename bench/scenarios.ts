@@ -191,6 +191,25 @@ const SPECS: EntrySpec[] = [
     target: 0.85,
     ours: true,
   },
+  {
+    id: 'dpop/portcullis',
+    row: 'dpop',
+    server: 'portcullis',
+    label: 'Portcullis (DPoP-bound)',
+    request:
+      'POST /oauth/token grant_type=client_credentials scope=api:read (basic auth) with a fresh ES256 DPoP proof per request',
+    ours: true,
+  },
+  {
+    // The same server and client without a proof: the ratio is DPoP's req/s ÷ Bearer's.
+    id: 'dpop/bearer',
+    row: 'dpop',
+    server: 'portcullis',
+    label: 'Portcullis (Bearer, same run)',
+    request: 'POST /oauth/token grant_type=client_credentials scope=api:read (basic auth)',
+    ratioOf: 'dpop/portcullis',
+    ours: true,
+  },
 ];
 
 /** Portcullis's own servers: the checkout under test, and BENCH_BASELINE's when given. */
@@ -206,6 +225,7 @@ export const PORTCULLIS_ROWS = [
   'password',
   'introspection',
   'jwks',
+  'dpop',
 ] as const satisfies readonly RowName[];
 export type PortcullisRow = (typeof PORTCULLIS_ROWS)[number];
 
@@ -220,7 +240,9 @@ export const portcullisEntryId = (row: PortcullisRow, name: PortcullisName) =>
 function withBaselines(specs: EntrySpec[]): EntrySpec[] {
   if (!BASELINE) return specs;
   return specs.flatMap((spec) =>
-    spec.server !== 'portcullis'
+    // A row's one Portcullis entry is doubled (not dpop/bearer, its comparison in the same run).
+    spec.server !== 'portcullis' ||
+    spec.id !== portcullisEntryId(spec.row as PortcullisRow, 'portcullis')
       ? [spec]
       : [
           spec,

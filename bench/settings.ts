@@ -117,12 +117,14 @@ export const ROW_NAMES = [
   'introspection',
   'jwks',
   'guard',
+  'dpop',
 ] as const;
 export type RowName = (typeof ROW_NAMES)[number];
 const ROW_ALIASES: Record<string, RowName> = {
   refresh_token: 'refresh',
   guarded: 'guard',
   sibling: 'guard',
+  dpop_token: 'dpop',
 };
 
 function selectedRows(): Set<RowName> {
