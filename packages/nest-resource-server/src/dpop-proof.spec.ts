@@ -90,6 +90,16 @@ describe('verifyDpopProof', () => {
     });
   });
 
+  it('accepts alg Ed25519, the fully-specified name of EdDSA that oauth4webapi writes', async () => {
+    const jwk = await exportJWK(keys.EdDSA.publicKey);
+    const signed = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'Ed25519', typ: 'dpop+jwt', jwk })
+      .sign(keys.EdDSA.privateKey);
+    await expect(verifyDpopProof(signed, expectations())).resolves.toMatchObject({
+      jkt: await calculateJwkThumbprint(jwk, 'sha256'),
+    });
+  });
+
   it('gives different thumbprints for different keys', async () => {
     const a = await verifyDpopProof(await proof(), expectations());
     const b = await verifyDpopProof(await proof({}, {}, 'EdDSA'), expectations());

@@ -13,6 +13,12 @@ import {
 export const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 
+/**
+ * What a proof's `alg` may be: the advertised ones, and `Ed25519`, the fully-specified name
+ * (RFC 9864) of EdDSA over Ed25519, which current clients (oauth4webapi among them) write.
+ */
+const ACCEPTED_ALGORITHMS: readonly string[] = [...DPOP_ALGORITHMS, 'Ed25519'];
+
 /** What the request a proof came with says it must match (RFC 9449 §4.3). */
 export interface DpopProofExpectations {
   /** The request's HTTP method, compared exactly (step 8). */
@@ -83,7 +89,7 @@ export async function verifyDpopProof(
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
-      algorithms: [...DPOP_ALGORITHMS],
+      algorithms: [...ACCEPTED_ALGORITHMS],
       typ: 'dpop+jwt',
       currentDate: new Date(now * 1000),
       clockTolerance: expect.clockSkewSeconds,
@@ -152,10 +158,7 @@ function checkHeader(proof: string): JWK {
     throw refuse('the DPoP proof header is not valid JSON');
   }
   if (header.typ !== 'dpop+jwt') throw refuse('the DPoP proof typ must be dpop+jwt');
-  if (
-    typeof header.alg !== 'string' ||
-    !(DPOP_ALGORITHMS as readonly string[]).includes(header.alg)
-  ) {
+  if (typeof header.alg !== 'string' || !ACCEPTED_ALGORITHMS.includes(header.alg)) {
     throw refuse(`the DPoP proof alg must be one of ${DPOP_ALGORITHMS.join(' ')}`);
   }
   const jwk = header.jwk;
