@@ -26,6 +26,8 @@ describe('PostgresDpopReplayStore', () => {
   });
 
   afterAll(async () => {
+    await a?.beforeApplicationShutdown();
+    await b?.beforeApplicationShutdown();
     await first?.destroy();
     await second?.destroy();
     await database?.drop();
@@ -53,6 +55,24 @@ describe('PostgresDpopReplayStore', () => {
       Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).use('race', 'key-3', inAMinute())),
     );
     expect(answers.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('takes a pair once when it comes twice in one batch', async () => {
+    const expiresAt = inAMinute();
+    const answers = await Promise.all([
+      a.use('twice', 'key-5', expiresAt),
+      a.use('twice', 'key-5', expiresAt),
+      a.use('once', 'key-5', expiresAt),
+    ]);
+    expect(answers).toEqual([true, false, true]);
+  });
+
+  it('keeps a fractional expiry to the second it names', async () => {
+    await a.use('fraction', 'key-6', 2_000_000_000.5);
+    const [row] = await first.query<{ expires_at: Date }[]>(
+      `SELECT expires_at FROM used_dpop_proofs WHERE jti = 'fraction'`,
+    );
+    expect(row.expires_at.getTime()).toBe(2_000_000_000_500);
   });
 
   it('is swept by the rule its entity declares once the proof has expired', async () => {
