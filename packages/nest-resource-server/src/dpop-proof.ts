@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
-  EmbeddedJWK,
   errors,
+  importJWK,
   jwtVerify,
+  type CryptoKey,
   type JWK,
   type JWTPayload,
 } from 'jose';
@@ -83,12 +84,13 @@ export async function verifyDpopProof(
   if (typeof proof !== 'string' || proof.length > MAX_PROOF_LENGTH || !COMPACT_JWS.test(proof)) {
     throw refuse('the DPoP proof is not a single compact JWS');
   }
-  const jwk = checkHeader(proof);
+  const { jwk, alg } = checkHeader(proof);
   const now = expect.now ?? Math.floor(Date.now() / 1000);
+  const { key, jkt } = await proofKey(jwk, alg);
 
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    ({ payload } = await jwtVerify(proof, key, {
       algorithms: [...ACCEPTED_ALGORITHMS],
       typ: 'dpop+jwt',
       currentDate: new Date(now * 1000),
@@ -138,7 +140,7 @@ export async function verifyDpopProof(
       );
     }
   }
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat };
+  return { jkt, jti, iat };
 }
 
 /** base64url(SHA-256(token)): the `ath` claim of a proof for that access token (§4.2). */
@@ -150,7 +152,7 @@ export function accessTokenHash(accessToken: string): string {
  * The header checks jose leaves to us: `typ` exactly `dpop+jwt` (jose would also take
  * `application/dpop+jwt` in any case) and a `jwk` without private members. Returns the jwk.
  */
-function checkHeader(proof: string): JWK {
+function checkHeader(proof: string): { jwk: JWK; alg: string } {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -168,7 +170,58 @@ function checkHeader(proof: string): JWK {
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) {
     throw refuse('the DPoP proof jwk must be a public key');
   }
-  return jwk;
+  return { jwk, alg: header.alg };
+}
+
+/** A proof's key, imported, and its thumbprint. */
+interface ProofKey {
+  key: CryptoKey;
+  jkt: string;
+}
+
+/**
+ * Keys imported lately, by `alg` and jwk text: a client signs every proof with one key, and
+ * importing it and hashing its thumbprint cost as much as the signature check. Bounded; the
+ * oldest goes first. A failed import is not kept.
+ */
+const proofKeys = new Map<string, Promise<ProofKey>>();
+const PROOF_KEY_CACHE_ENTRIES = 1000;
+
+function proofKey(jwk: JWK, alg: string): Promise<ProofKey> {
+  const id = `${alg} ${JSON.stringify(jwk)}`;
+  let entry = proofKeys.get(id);
+  if (!entry) {
+    entry = importProofKey(jwk, alg);
+    if (proofKeys.size >= PROOF_KEY_CACHE_ENTRIES) {
+      proofKeys.delete(proofKeys.keys().next().value!);
+    }
+    proofKeys.set(id, entry);
+    entry.catch(() => proofKeys.delete(id));
+  }
+  return entry;
+}
+
+/** What jose's EmbeddedJWK checks, then the import: a public signing key for `alg`. */
+async function importProofKey(jwk: JWK, alg: string): Promise<ProofKey> {
+  if (jwk.use !== undefined && jwk.use !== 'sig') {
+    throw refuse('the DPoP proof jwk is not a signing key (use)');
+  }
+  if (jwk.alg !== undefined && jwk.alg !== alg) {
+    throw refuse('the DPoP proof jwk is for another algorithm');
+  }
+  let key: Awaited<ReturnType<typeof importJWK>>;
+  let jkt: string;
+  try {
+    key = await importJWK(jwk, alg);
+    jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  } catch {
+    // A key WebCrypto cannot import for this alg (an EC key for RS256, a wrong curve, …).
+    throw refuse('the DPoP proof jwk is not a usable key');
+  }
+  if (key instanceof Uint8Array || key.type !== 'public') {
+    throw refuse('the DPoP proof jwk must be a public key');
+  }
+  return { key, jkt };
 }
 
 function describe(error: errors.JOSEError): string {
