@@ -433,6 +433,15 @@ describe('DPoP-bound tokens at the resources (RFC 9449 §7)', () => {
       expect(refused.headers.get('www-authenticate')).toMatch(/^DPoP realm="portcullis"/);
       const anonymous = await call(notes, {});
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^DPoP .*algs="/);
+      // Its RFC 9728 metadata says so, and which proofs it takes.
+      const metadata = await call(
+        `${strictSibling.baseUrl}/.well-known/oauth-protected-resource`,
+        {},
+      );
+      expect(metadata.body).toMatchObject({
+        dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+        dpop_bound_access_tokens_required: true,
+      });
 
       const key = await DpopKey.generate('EdDSA');
       const DPoP = oauth.DPoP({}, key.keyPair);
