@@ -161,6 +161,25 @@ export class AuthorizationCodeStore {
     };
   }
 
+  /** What an unspent, unexpired code is for, without spending it; undefined for any other. */
+  async peek(
+    code: string,
+  ): Promise<Pick<CodeGrant, 'clientId' | 'scopes' | 'resources'> | undefined> {
+    if (code.length > 128) return undefined;
+    const [row] = await this.dataSource.query<Pick<CodeRow, 'client_id' | 'scope' | 'resources'>[]>(
+      `SELECT client_id, scope, resources FROM authorization_codes
+        WHERE digest = $1 AND consumed_at IS NULL AND expires_at > now()`,
+      [sha256(code)],
+    );
+    return row
+      ? {
+          clientId: row.client_id,
+          scopes: Scope.stored(row.scope).toArray(),
+          resources: row.resources,
+        }
+      : undefined;
+  }
+
   /** Whether an unspent code is bound to a key: what a redemption without it was refused for. */
   private async isBoundElsewhere(digest: Buffer): Promise<boolean> {
     const rows = await this.dataSource.query<unknown[]>(

@@ -240,6 +240,59 @@ describe('DPoP at the token endpoint (RFC 9449)', () => {
     });
   });
 
+  it('a code for an API that takes only DPoP-bound tokens is refused without a proof, unspent, and redeemed with one', async () => {
+    const payer = await registerClient(t, admin, {
+      grant_types: ['authorization_code'],
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      resource_scopes: { [PAYMENTS]: 'pay' },
+    });
+    const client: oauth.Client = { client_id: payer.client_id };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const authorizationUrl = new URL(as.authorization_endpoint!);
+    authorizationUrl.search = new URLSearchParams({
+      client_id: payer.client_id,
+      redirect_uri: REDIRECT,
+      response_type: 'code',
+      resource: PAYMENTS,
+      scope: 'pay',
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const code = (await userAuthorizes(authorizationUrl)).searchParams.get('code')!;
+    const redeem = (proof?: string) =>
+      tokenRequest(
+        {
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: verifier,
+          redirect_uri: REDIRECT,
+          client_id: client.client_id,
+        },
+        undefined,
+        proof,
+      );
+    const unproven = await redeem();
+    expect(unproven.status).toBe(400);
+    expect(unproven.body).toEqual({
+      error: 'invalid_request',
+      error_description: `${PAYMENTS} accepts only DPoP-bound access tokens: send a DPoP proof`,
+    });
+    const [row] = await t.db.query<{ consumed_at: Date | null }>(
+      'SELECT consumed_at FROM authorization_codes WHERE digest = $1',
+      [createHash('sha256').update(code).digest()],
+    );
+    expect(row.consumed_at).toBeNull();
+
+    const key = await DpopKey.generate();
+    const bound = await redeem(await key.proof(tokenEndpoint()));
+    expect(bound.status).toBe(200);
+    expect(claimsOf(bound.body.access_token!)).toMatchObject({
+      aud: PAYMENTS,
+      cnf: { jkt: key.thumbprint },
+    });
+  });
+
   describe('the other grants bind too', () => {
     const NOTES = 'https://notes.example.com';
     const STORAGE = 'https://storage.example.com';

@@ -62,6 +62,7 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
     client: Client,
     dpopJkt: string | undefined,
   ): Promise<TokenResponse> {
+    if (dpopJkt === undefined) await this.refuseUnboundForDpopOnly(request, client);
     const redemption = await this.codes.redeem(request.code, dpopJkt);
     if (redemption.outcome === 'invalid')
       throw INVALID('the authorization code is invalid or expired');
@@ -109,6 +110,33 @@ export class AuthorizationCodeGrant implements GrantHandler<CodeRequest> {
       );
     }
     return minted.response;
+  }
+
+  /**
+   * RFC 9449 §5.2 for registered APIs that take only DPoP-bound tokens: a request without a
+   * proof for one is refused before the code is redeemed, so its owner can send it again with
+   * a proof. Only looked at when such an API exists; anything else the code gets wrong is left
+   * to the redemption, which spends it.
+   */
+  private async refuseUnboundForDpopOnly(request: CodeRequest, client: Client): Promise<void> {
+    const dpopOnly = await this.audience.dpopOnly();
+    if (dpopOnly.size === 0) return;
+    const pending = await this.codes.peek(request.code);
+    if (!pending || pending.clientId !== client.clientId) return;
+    let audience: string;
+    try {
+      audience = (await this.audience.for(client)).pick(
+        { resources: pending.resources, items: Scope.of(pending.scopes) },
+        request.resources,
+      );
+    } catch {
+      return;
+    }
+    if (dpopOnly.has(audience)) {
+      throw OAuthError.invalidRequest(
+        `${audience} accepts only DPoP-bound access tokens: send a DPoP proof`,
+      );
+    }
   }
 
   private check(grant: CodeGrant, client: Client, request: CodeRequest): void {
