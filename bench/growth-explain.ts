@@ -9,9 +9,16 @@ import pg from 'pg';
 import { INSERT_BATCH } from '../src/audit/audit.service.js';
 import { IDENTITY_SCOPES } from '../src/tokens/client-targets.js';
 import { CONSUME_BATCH } from '../src/tokens/refresh-token.store.js';
-import type { SeedCounts } from './growth-seed.js';
+import { seededTokenCreated, type SeedCounts } from './growth-seed.js';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
+
+/** Seeded token `g`'s key: its creation time's 6 bytes, then its SHA-256 (refresh-token-key.ts). */
+function seededTokenKey(g: number): Buffer {
+  const time = Buffer.alloc(6);
+  time.writeUIntBE(seededTokenCreated(g), 0, 6);
+  return Buffer.concat([time, sha256(`token${g}`)]);
+}
 
 export interface Explained {
   name: string;
@@ -53,7 +60,7 @@ export async function explainHotStatements(
     const familyClient = `seed-client-${1 + (family % counts.clients)}`;
     plans.push(
       await explain(client, 'refresh consume batch (one request)', CONSUME_BATCH, [
-        [sha256(`token${live}`)],
+        [seededTokenKey(live)],
         [familyClient],
         [randomBytes(32)],
         [null],
@@ -66,6 +73,8 @@ export async function explainHotStatements(
         2_592_000,
         issuer,
         [...IDENTITY_SCOPES],
+        [null],
+        [],
       ]),
     );
     plans.push(

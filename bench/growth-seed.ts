@@ -3,7 +3,9 @@
  * (generate_series) rather than through the API, so that it takes minutes. At scale 1: 100k
  * clients, 1M users, 2M refresh-token families with 5 tokens each (10M: four consumed, one
  * live, as rotation leaves them), 50M audit events over two years in monthly partitions, and
- * 100k revoked access-token ids. BENCH_GROWTH_SCALE multiplies every count.
+ * 100k revoked access-token ids. BENCH_GROWTH_SCALE multiplies every count. Keys and ids have
+ * the server's current forms (time-ordered refresh-token keys, UUIDv7 families), as a database
+ * has once the tokens of an earlier form have expired.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -37,8 +39,30 @@ export function seedCounts(scale: number): SeedCounts {
 /** Months of audit history the seed spreads its events over. */
 const AUDIT_MONTHS = 24;
 
+/** The 6 bytes of a timestamp in milliseconds that open refresh-token keys and UUIDv7 ids. */
+const timeBytes = (at: string) =>
+  `substring(int8send((extract(epoch FROM ${at}) * 1000)::bigint) FROM 3 FOR 6)`;
+
+/**
+ * Family `n`'s id, as the server makes them (UUID version 7, src/common/uuid-v7.ts): its
+ * creation time, then md5 bytes. The same expression in both statements, over a fixed
+ * timestamp rather than each statement's now(), so the tokens find their family.
+ */
+const familyCreated = (base: string, n: string) =>
+  `('${base}'::timestamptz - ((${n}) % 80) * interval '1 day')`;
+const familyId = (base: string, n: string) =>
+  `encode(overlay(decode(md5('family' || (${n})), 'hex') PLACING ${timeBytes(familyCreated(base, n))}
+     FROM 1 FOR 6), 'hex')::uuid`;
+
+/** The seed's "now" for the keys and ids that must agree across statements (growth-explain.ts). */
+export const SEED_BASE = new Date().toISOString();
+
+/** When the seed's refresh token `g` was made: its family's five, an hour apart. */
+export const seededTokenCreated = (g: number) => Date.parse(SEED_BASE) - (5 - (g % 5)) * 3_600_000;
+
 /** Each step of the seed, in order; `$n` placeholders are the counts. */
-function steps(c: SeedCounts): [string, string][] {
+function steps(c: SeedCounts, base = SEED_BASE): [string, string][] {
+  const tokenCreated = `('${base}'::timestamptz - (5 - g % 5) * interval '1 hour')`;
   return [
     [
       'clients',
@@ -59,16 +83,17 @@ function steps(c: SeedCounts): [string, string][] {
     [
       'refresh-token families',
       `INSERT INTO refresh_token_families (id, client_id, user_id, scope, created_at, expires_at)
-       SELECT md5('family' || g)::uuid, 'seed-client-' || (1 + g % ${c.clients}),
+       SELECT ${familyId(base, 'g')}, 'seed-client-' || (1 + g % ${c.clients}),
               md5('user' || (1 + g % ${c.users}))::uuid, 'api:read',
-              now() - (g % 80) * interval '1 day', now() + (10 + g % 80) * interval '1 day'
+              ${familyCreated(base, 'g')}, now() + (10 + g % 80) * interval '1 day'
          FROM generate_series(1, ${c.families}) g`,
     ],
     [
       'refresh tokens',
       `INSERT INTO refresh_tokens (digest, family_id, created_at, expires_at, consumed_at)
-       SELECT sha256(('token' || g)::bytea), md5('family' || (1 + g / 5))::uuid,
-              now() - (5 - g % 5) * interval '1 hour', now() + interval '20 days',
+       SELECT ${timeBytes(tokenCreated)} || sha256(('token' || g)::bytea),
+              ${familyId(base, '1 + g / 5')},
+              ${tokenCreated}, now() + interval '20 days',
               CASE WHEN g % 5 < 4 THEN now() - (4 - g % 5) * interval '1 hour' END
          FROM generate_series(0, ${c.tokens - 1}) g`,
     ],

@@ -192,6 +192,17 @@ const SPECS: EntrySpec[] = [
     ours: true,
   },
   {
+    // The ratio is Bearer's req/s ÷ DPoP's: what verifying a proof per request costs the guard.
+    id: 'guard/dpop',
+    row: 'guard',
+    server: 'sibling',
+    label: 'sibling GET /notes (DPoP-bound)',
+    request:
+      'GET /notes, Authorization: DPoP <one reused bound token> and a fresh ES256 proof per request',
+    ratioOf: 'guard/guarded',
+    ours: true,
+  },
+  {
     id: 'dpop/portcullis',
     row: 'dpop',
     server: 'portcullis',

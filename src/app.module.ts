@@ -15,6 +15,9 @@ import { KeysModule } from './keys/keys.module.js';
 import { KeysService } from './keys/keys.service.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ResourceServerModule } from '@portcullis/nest-resource-server';
+import { DpopNonces } from './tokens/dpop-nonces.js';
+import { PostgresDpopReplayStore } from './tokens/dpop-replay.store.js';
+import { DPOP_PROOF_MAX_AGE_SECONDS } from './tokens/token-request-proof.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UpstreamModule } from './upstream/upstream.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -41,12 +44,31 @@ export class AppModule {
         // Portcullis guards its own APIs with the same library sibling services use,
         // fed with its keys in-process instead of over HTTP.
         ResourceServerModule.forRootAsync({
-          imports: [KeysModule],
-          inject: [AppConfig, KeysService],
-          useFactory: (config: AppConfig, keys: KeysService) => ({
+          imports: [KeysModule, TokensModule],
+          inject: [AppConfig, KeysService, DpopNonces, PostgresDpopReplayStore],
+          useFactory: (
+            config: AppConfig,
+            keys: KeysService,
+            nonces: DpopNonces,
+            replays: PostgresDpopReplayStore,
+          ) => ({
             issuer: config.issuer,
             audience: config.issuer,
             jwks: () => keys.freshJwks(),
+            dpop: {
+              // The own routes are reached where discovery says: under the issuer's URL.
+              publicBaseUrl: config.issuer,
+              // Single use across every instance, in the table the token endpoint uses too.
+              replayStore: replays,
+              // DPOP_NONCE=all: the token endpoint's nonces, asked for here too.
+              nonce:
+                config.dpopNonce === 'all'
+                  ? { current: () => nonces.current(), check: (nonce) => nonces.accepts(nonce) }
+                  : undefined,
+              clockSkewSeconds: config.clockSkewSeconds,
+              // The token endpoint's window, so one rule holds at every Portcullis route.
+              maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,
+            },
           }),
         }),
         AuthorizationModule,

@@ -13,6 +13,9 @@ import { NotesController } from './notes.controller.js';
  * INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET, and for the attachments route,
  * which calls the storage service with an exchanged token, DOWNSTREAM_URL,
  * DOWNSTREAM_AUDIENCE, EXCHANGE_CLIENT_ID and EXCHANGE_CLIENT_SECRET (DownstreamClient).
+ * DPoP-bound tokens are accepted with a proof whatever the configuration; DPOP_REQUIRED=true
+ * accepts nothing else (an API registered with dpop_bound_access_tokens), and PUBLIC_URL is
+ * the URL clients reach this service at, which proofs name (default: the request's own).
  */
 @Module({
   imports: [
@@ -26,11 +29,18 @@ import { NotesController } from './notes.controller.js';
         const clientSecret = config.get<string>('INTROSPECTION_CLIENT_SECRET');
         const host = config.get<string>('HOST') ?? '127.0.0.1';
         const port = config.get<string>('PORT') ?? '4000';
+        const publicUrl = config.get<string>('PUBLIC_URL');
         return {
           issuer,
           audience: config.get<string>('AUDIENCE') ?? issuer,
           introspection:
             clientId && clientSecret ? { clientId, clientSecret, cacheSeconds: 2 } : undefined,
+          // RFC 9449: proofs name this service's URL; a single instance keeps used proofs in
+          // memory (a fleet would plug a shared replayStore).
+          dpop: {
+            required: config.get<string>('DPOP_REQUIRED') === 'true',
+            publicBaseUrl: publicUrl,
+          },
           // Clients that know only this API's URL find Portcullis from here (RFC 9728).
           resourceMetadata: {
             resource: config.get<string>('RESOURCE') ?? `http://${host}:${port}`,

@@ -33,6 +33,7 @@ export class PushedAuthorizationRequests {
   async push(
     client: Client,
     params: Record<string, unknown>,
+    proofKey?: string,
   ): Promise<PushedAuthorizationResponse> {
     if (params.request_uri !== undefined) {
       throw OAuthError.invalidRequest('request_uri must not be pushed (RFC 9126 §2.1)');
@@ -43,6 +44,13 @@ export class PushedAuthorizationRequests {
         'request_not_supported',
         'request objects (JAR) are not supported: push the parameters themselves',
       );
+    }
+    if (proofKey !== undefined) {
+      // RFC 9449 §10.1: both name the key the code is bound to, and must name the same one.
+      if (params.dpop_jkt !== undefined && params.dpop_jkt !== proofKey) {
+        throw OAuthError.invalidRequest('dpop_jkt and the DPoP proof name different keys');
+      }
+      params = { ...params, dpop_jkt: proofKey };
     }
     const parsed = this.requests.parse(client, params, 'invalid_redirect_uri');
     const validated = await this.requests.validate(parsed, params);

@@ -11,7 +11,9 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../clients/client-authenticator.service.js';
 import { describeRequestSpan } from '../common/request-span.js';
+import { AppConfig } from '../config/app-config.js';
 import { clientCredentials, readForm } from '../tokens/form-request.js';
+import { TokenRequestProof } from '../tokens/token-request-proof.js';
 import { PUSHED_AUTHORIZATION_REQUEST_SCHEMA } from './pushed-authorization-request.schema.js';
 import {
   PushedAuthorizationRequests,
@@ -24,6 +26,8 @@ export class PushedAuthorizationController {
   constructor(
     private readonly clientAuthenticator: ClientAuthenticator,
     private readonly pushed: PushedAuthorizationRequests,
+    private readonly proof: TokenRequestProof,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -56,8 +60,14 @@ export class PushedAuthorizationController {
   async push(@Req() request: FastifyRequest): Promise<PushedAuthorizationResponse> {
     // Refuses a repeated parameter (but resource) and a body that is not a form.
     const params = readForm(request);
+    // RFC 9449 §10.1: a DPoP proof here binds the code as dpop_jkt would. Checked before the
+    // client, as at the token endpoint, so a nonce retry does not spend a client assertion.
+    const proofKey = await this.proof.keyOf(
+      request,
+      this.config.pushedAuthorizationRequestEndpoint,
+    );
     const client = await this.clientAuthenticator.authenticate(clientCredentials(request, params));
     describeRequestSpan({ 'oauth.client_id': client.clientId });
-    return this.pushed.push(client, request.body as Record<string, unknown>);
+    return this.pushed.push(client, request.body as Record<string, unknown>, proofKey);
   }
 }

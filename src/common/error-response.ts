@@ -46,11 +46,11 @@ function fromHttpException(exception: HttpException): OAuthError {
 export function asOAuthError(exception: unknown): OAuthError {
   if (exception instanceof OAuthError) return exception;
   if (exception instanceof BearerError) {
-    // The guard library's refusal: still an RFC 6750 answer with its challenge.
-    const challenge = exception.challenge(REALM);
+    // The guard library's refusal: still an RFC 6750 (or RFC 9449 §7.1) answer with its
+    // challenge, and the DPoP-Nonce it hands out.
     return new OAuthError(exception.error, exception.description, {
       status: exception.getStatus(),
-      headers: challenge ? { 'WWW-Authenticate': challenge } : {},
+      headers: exception.headers(REALM),
     });
   }
   if (exception instanceof HttpException) return fromHttpException(exception);

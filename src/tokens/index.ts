@@ -12,5 +12,6 @@ export { ClientTargets, IDENTITY_SCOPES } from './client-targets.js';
 export type { AccessTarget, GrantTarget } from './client-targets.js';
 export { TokenAudience } from './token-audience.js';
 export { TokenMinter } from './token-minter.service.js';
+export { TokenRequestProof } from './token-request-proof.js';
 export { TokenRevocation } from './token-revocation.service.js';
 export { TokensModule } from './tokens.module.js';

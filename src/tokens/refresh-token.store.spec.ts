@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 import { randomToken } from '../common/secrets.js';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from '../database/data-source.options.js';
+import { refreshTokenKey } from './refresh-token-key.js';
 import { RefreshTokenStore, type ConsumeRequest } from './refresh-token.store.js';
 
 // The store's rules, each outcome on its own, on a real PostgreSQL with the real schema.
@@ -261,8 +262,8 @@ describe('RefreshTokenStore', () => {
     const consumedAt = async (token: string) =>
       (
         await rows<{ consumed_at: Date | null }>(
-          `SELECT t.consumed_at FROM refresh_tokens t WHERE t.digest = sha256($1::bytea)`,
-          [Buffer.from(token)],
+          `SELECT t.consumed_at FROM refresh_tokens t WHERE t.digest = $1`,
+          [refreshTokenKey(token)],
         )
       )[0].consumed_at;
 

@@ -10,8 +10,8 @@ import { PostgresDpopReplayStore } from './dpop-replay.store.js';
 export const DPOP_PROOF_MAX_AGE_SECONDS = 300;
 
 /**
- * The DPoP proof of a token request (RFC 9449 §4.3, §5): at most one `DPoP` header, a proof
- * for `POST` at this token endpoint, with the server nonce when DPOP_NONCE asks for one, and
+ * The DPoP proof of a token request (RFC 9449 §4.3, §5), or of a pushed authorization request
+ * (§10.1): at most one `DPoP` header, a proof for `POST` at that endpoint, with the server nonce when DPOP_NONCE asks for one, and
  * never seen before by any instance (its `jti` is spent in PostgreSQL). Answers the
  * thumbprint of the proof's key, which the grant binds the tokens to; undefined when the
  * request carries no proof.
@@ -34,13 +34,16 @@ export class TokenRequestProof {
     return this.nonces.current();
   }
 
-  async keyOf(request: FastifyRequest): Promise<string | undefined> {
+  async keyOf(
+    request: FastifyRequest,
+    endpoint = this.config.tokenEndpoint,
+  ): Promise<string | undefined> {
     const proof = this.header(request);
     if (proof === undefined) return undefined;
     try {
       const verified = await verifyDpopProof(proof, {
         method: 'POST',
-        url: this.config.tokenEndpoint,
+        url: endpoint,
         nonce: this.nonceRequired ? (nonce) => this.nonces.accepts(nonce) : undefined,
         clockSkewSeconds: this.config.clockSkewSeconds,
         maxAgeSeconds: DPOP_PROOF_MAX_AGE_SECONDS,

@@ -83,6 +83,7 @@ import { TokenRequestProof } from './token-request-proof.js';
     PostgresDpopReplayStore,
     TokenAudience,
     TokenMinter,
+    TokenRequestProof,
     TokenRevocation,
   ],
 })

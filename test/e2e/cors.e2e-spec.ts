@@ -81,6 +81,28 @@ describe('CORS for browser-based clients', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
   });
 
+  it('lets a browser client read the challenge and the DPoP nonce of an answer', async () => {
+    const res = await fetchWith('/oauth/userinfo', { origin: ORIGIN });
+    expect(res.status).toBe(401);
+    const exposed = (res.headers.get('access-control-expose-headers') ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase());
+    expect(exposed).toEqual(expect.arrayContaining(['www-authenticate', 'dpop-nonce']));
+  });
+
+  it('lets a preflight ask for the DPoP header', async () => {
+    const res = await fetchWith('/oauth/userinfo', {
+      method: 'OPTIONS',
+      origin: ORIGIN,
+      headers: {
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization, dpop',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toMatch(/\bDPoP\b/i);
+  });
+
   it('gives nothing to an origin no client registered', async () => {
     const res = await fetchWith('/oauth/token', {
       method: 'OPTIONS',

@@ -66,6 +66,7 @@ describe('protected resource metadata (RFC 9728): from a bare 401 to a token', (
       bearer_methods_supported: ['header'],
       scopes_supported: ['notes:read', 'notes:write'],
       resource_name: 'Notes',
+      dpop_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     });
 
     // 3. The authorization server's own metadata (RFC 8414) gives the token endpoint.

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { calculateJwkThumbprint, decodeJwt, exportJWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { BrowserAgent, hiddenField, type AgentResponse } from '../support/browser-agent.js';
 import type { Credentials, HttpResponse } from '../support/http-client.js';
@@ -210,6 +211,106 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(oauth.getValidatedIdTokenClaims(result)?.nonce).toBe(nonce);
     // Finished: nothing of the request is left.
     await expect(requestsOf(web)).resolves.toEqual([]);
+  });
+
+  it('binds the code to the key of a DPoP proof sent with the push (RFC 9449 §10.1)', async () => {
+    const issuer = new URL(t.baseUrl);
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+    );
+    const client: oauth.Client = { client_id: web.client_id };
+    const clientAuth = oauth.ClientSecretBasic(web.client_secret!);
+    const key = await oauth.generateKeyPair('ES256');
+    const DPoP = oauth.DPoP(client, key);
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+
+    const pushed = await oauth.processPushedAuthorizationResponse(
+      as,
+      client,
+      await oauth.pushedAuthorizationRequest(
+        as,
+        client,
+        clientAuth,
+        {
+          redirect_uri: REDIRECT,
+          response_type: 'code',
+          scope: 'notes:read',
+          state,
+          code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+          code_challenge_method: 'S256',
+        },
+        { DPoP, ...insecure },
+      ),
+    );
+    const jkt = await calculateJwkThumbprint(await exportJWK(key.publicKey));
+    const [stored] = await t.db.query<{ dpop_jkt: string | null }>(
+      'SELECT dpop_jkt FROM authorization_requests WHERE client_id = $1',
+      [web.client_id],
+    );
+    expect(stored.dpop_jkt).toBe(jkt);
+
+    const agent = new BrowserAgent(t.baseUrl);
+    const callback = await signInAndAllow(
+      agent,
+      await authorizeWith(agent, web, pushed.request_uri),
+    );
+    const params = oauth.validateAuthResponse(as, client, callback, state);
+
+    // Another key cannot redeem the code, and the code stays usable.
+    const thief = oauth.DPoP(client, await oauth.generateKeyPair('ES256'));
+    const stolen = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuth,
+      params,
+      REDIRECT,
+      codeVerifier,
+      { DPoP: thief, ...insecure },
+    );
+    expect(stolen.status).toBe(400);
+    expect(((await stolen.json()) as { error: string }).error).toBe('invalid_grant');
+
+    const result = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuth,
+        params,
+        REDIRECT,
+        codeVerifier,
+        { DPoP, ...insecure },
+      ),
+    );
+    expect(result.token_type).toBe('dpop');
+    const claims = decodeJwt(result.access_token) as { cnf?: { jkt?: string } };
+    expect(claims.cnf?.jkt).toBe(jkt);
+  });
+
+  it('refuses a push whose dpop_jkt and DPoP proof name different keys, storing nothing', async () => {
+    const issuer = new URL(t.baseUrl);
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+    );
+    const client: oauth.Client = { client_id: other.client_id };
+    const otherKey = await oauth.generateKeyPair('ES256');
+    const res = await oauth.pushedAuthorizationRequest(
+      as,
+      client,
+      oauth.ClientSecretBasic(other.client_secret!),
+      {
+        ...codeRequest(),
+        dpop_jkt: await calculateJwkThumbprint(await exportJWK(otherKey.publicKey)),
+      },
+      { DPoP: oauth.DPoP(client, await oauth.generateKeyPair('ES256')), ...insecure },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+    await expect(requestsOf(other)).resolves.toEqual([]);
   });
 
   it('identifies a public client by client_id alone (RFC 9126 §2.1)', async () => {

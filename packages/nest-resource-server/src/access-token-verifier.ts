@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { actorOf } from './actor-chain.js';
+import { BearerError } from './bearer-error.js';
 import { IssuerKeys } from './issuer-keys.js';
 import type { Principal } from './principal.js';
 import { RESOURCE_SERVER_OPTIONS, type ResourceServerOptions } from './resource-server.options.js';
@@ -61,6 +62,23 @@ function principalOf(claims: JWTPayload): Principal {
     username: str(claims.username),
     sessionName: str(claims.session_name),
     actor: actorOf(claims.act),
+    jkt: boundKeyOf(claims.cnf),
     claims,
   };
+}
+
+/**
+ * The key a token is bound to (RFC 7800 `cnf`, RFC 9449 §6.1 `jkt`). A `cnf` this guard cannot
+ * check (another confirmation method, such as mTLS's `x5t#S256`) refuses the token: read as
+ * a bearer token, it would let anyone holding it in.
+ */
+function boundKeyOf(cnf: unknown): string | undefined {
+  if (cnf === undefined) return undefined;
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+  if (typeof jkt === 'string' && /^[A-Za-z0-9_-]{43}$/.test(jkt)) return jkt;
+  throw new BearerError(
+    'invalid_token',
+    'the access token is bound by a confirmation method this resource cannot check',
+    401,
+  );
 }

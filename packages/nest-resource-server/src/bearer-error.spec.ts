@@ -28,3 +28,37 @@ describe('BearerError.challenge', () => {
     expect(new BearerError('temporarily_unavailable', 'later', 503).challenge('x')).toBeUndefined();
   });
 });
+
+describe('BearerError under the DPoP scheme (RFC 9449 §7.1)', () => {
+  const dpop = { algs: ['ES256', 'EdDSA'], nonce: 'n-1' };
+
+  it('challenges with DPoP, the same parameters and algs, and hands out the nonce', () => {
+    const error = new BearerError('use_dpop_nonce', 'send the nonce', 401, undefined, dpop);
+    expect(error.headers('notes')).toEqual({
+      'WWW-Authenticate':
+        'DPoP realm="notes", error="use_dpop_nonce", error_description="send the nonce", algs="ES256 EdDSA"',
+      'DPoP-Nonce': 'n-1',
+    });
+    expect(error.getResponse()).toEqual({
+      error: 'use_dpop_nonce',
+      error_description: 'send the nonce',
+    });
+  });
+
+  it('keeps scope and resource_metadata when moved under DPoP', () => {
+    const error = new BearerError('insufficient_scope', 'needs notes:write', 403, 'notes:write');
+    const moved = error.underDpop({ algs: ['ES256'] });
+    expect(moved.getStatus()).toBe(403);
+    expect(
+      moved.headers('notes', 'https://api.example.com/.well-known/oauth-protected-resource'),
+    ).toEqual({
+      'WWW-Authenticate':
+        'DPoP realm="notes", error="insufficient_scope", error_description="needs notes:write", scope="notes:write", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource", algs="ES256"',
+    });
+  });
+
+  it('has no challenge for 503, only the nonce', () => {
+    const error = new BearerError('temporarily_unavailable', 'later', 503, undefined, dpop);
+    expect(error.headers('x')).toEqual({ 'DPoP-Nonce': 'n-1' });
+  });
+});

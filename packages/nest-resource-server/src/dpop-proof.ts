@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
-  EmbeddedJWK,
   errors,
+  importJWK,
   jwtVerify,
+  type CryptoKey,
   type JWK,
   type JWTPayload,
 } from 'jose';
@@ -12,6 +13,12 @@ import {
 /** The proof algorithms accepted (and advertised as `dpop_signing_alg_values_supported`). */
 export const DPOP_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;
 export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+
+/**
+ * What a proof's `alg` may be: the advertised ones, and `Ed25519`, the fully-specified name
+ * (RFC 9864) of EdDSA over Ed25519, which current clients (oauth4webapi among them) write.
+ */
+const ACCEPTED_ALGORITHMS: readonly string[] = [...DPOP_ALGORITHMS, 'Ed25519'];
 
 /** What the request a proof came with says it must match (RFC 9449 §4.3). */
 export interface DpopProofExpectations {
@@ -77,13 +84,14 @@ export async function verifyDpopProof(
   if (typeof proof !== 'string' || proof.length > MAX_PROOF_LENGTH || !COMPACT_JWS.test(proof)) {
     throw refuse('the DPoP proof is not a single compact JWS');
   }
-  const jwk = checkHeader(proof);
+  const { jwk, alg } = checkHeader(proof);
   const now = expect.now ?? Math.floor(Date.now() / 1000);
+  const { key, jkt } = await proofKey(jwk, alg);
 
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
-      algorithms: [...DPOP_ALGORITHMS],
+    ({ payload } = await jwtVerify(proof, key, {
+      algorithms: [...ACCEPTED_ALGORITHMS],
       typ: 'dpop+jwt',
       currentDate: new Date(now * 1000),
       clockTolerance: expect.clockSkewSeconds,
@@ -132,7 +140,7 @@ export async function verifyDpopProof(
       );
     }
   }
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat };
+  return { jkt, jti, iat };
 }
 
 /** base64url(SHA-256(token)): the `ath` claim of a proof for that access token (§4.2). */
@@ -144,7 +152,7 @@ export function accessTokenHash(accessToken: string): string {
  * The header checks jose leaves to us: `typ` exactly `dpop+jwt` (jose would also take
  * `application/dpop+jwt` in any case) and a `jwk` without private members. Returns the jwk.
  */
-function checkHeader(proof: string): JWK {
+function checkHeader(proof: string): { jwk: JWK; alg: string } {
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(proof);
@@ -152,10 +160,7 @@ function checkHeader(proof: string): JWK {
     throw refuse('the DPoP proof header is not valid JSON');
   }
   if (header.typ !== 'dpop+jwt') throw refuse('the DPoP proof typ must be dpop+jwt');
-  if (
-    typeof header.alg !== 'string' ||
-    !(DPOP_ALGORITHMS as readonly string[]).includes(header.alg)
-  ) {
+  if (typeof header.alg !== 'string' || !ACCEPTED_ALGORITHMS.includes(header.alg)) {
     throw refuse(`the DPoP proof alg must be one of ${DPOP_ALGORITHMS.join(' ')}`);
   }
   const jwk = header.jwk;
@@ -165,7 +170,58 @@ function checkHeader(proof: string): JWK {
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) {
     throw refuse('the DPoP proof jwk must be a public key');
   }
-  return jwk;
+  return { jwk, alg: header.alg };
+}
+
+/** A proof's key, imported, and its thumbprint. */
+interface ProofKey {
+  key: CryptoKey;
+  jkt: string;
+}
+
+/**
+ * Keys imported lately, by `alg` and jwk text: a client signs every proof with one key, and
+ * importing it and hashing its thumbprint cost as much as the signature check. Bounded; the
+ * oldest goes first. A failed import is not kept.
+ */
+const proofKeys = new Map<string, Promise<ProofKey>>();
+const PROOF_KEY_CACHE_ENTRIES = 1000;
+
+function proofKey(jwk: JWK, alg: string): Promise<ProofKey> {
+  const id = `${alg} ${JSON.stringify(jwk)}`;
+  let entry = proofKeys.get(id);
+  if (!entry) {
+    entry = importProofKey(jwk, alg);
+    if (proofKeys.size >= PROOF_KEY_CACHE_ENTRIES) {
+      proofKeys.delete(proofKeys.keys().next().value!);
+    }
+    proofKeys.set(id, entry);
+    entry.catch(() => proofKeys.delete(id));
+  }
+  return entry;
+}
+
+/** What jose's EmbeddedJWK checks, then the import: a public signing key for `alg`. */
+async function importProofKey(jwk: JWK, alg: string): Promise<ProofKey> {
+  if (jwk.use !== undefined && jwk.use !== 'sig') {
+    throw refuse('the DPoP proof jwk is not a signing key (use)');
+  }
+  if (jwk.alg !== undefined && jwk.alg !== alg) {
+    throw refuse('the DPoP proof jwk is for another algorithm');
+  }
+  let key: Awaited<ReturnType<typeof importJWK>>;
+  let jkt: string;
+  try {
+    key = await importJWK(jwk, alg);
+    jkt = await calculateJwkThumbprint(jwk, 'sha256');
+  } catch {
+    // A key WebCrypto cannot import for this alg (an EC key for RS256, a wrong curve, …).
+    throw refuse('the DPoP proof jwk is not a usable key');
+  }
+  if (key instanceof Uint8Array || key.type !== 'public') {
+    throw refuse('the DPoP proof jwk must be a public key');
+  }
+  return { key, jkt };
 }
 
 function describe(error: errors.JOSEError): string {

@@ -15,8 +15,11 @@ export interface DpopReplayStore {
 /** The memory cache is full of proofs still within their window: refuse rather than forget. */
 export class DpopReplayCacheFullError extends Error {}
 
-/** Default bound of the in-memory cache (about 200 bytes an entry: some 20 MB at the cap). */
-export const DEFAULT_DPOP_REPLAY_CACHE_ENTRIES = 100_000;
+/**
+ * Default bound of the in-memory cache: about 200 bytes an entry, some 40 MB at the bound; with
+ * the default 70-second window, about 2,800 proofs a second, sustained, per instance.
+ */
+export const DEFAULT_DPOP_REPLAY_CACHE_ENTRIES = 200_000;
 
 /**
  * The default store: one process's memory, so replays are caught only on this instance. It

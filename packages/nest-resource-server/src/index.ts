@@ -1,6 +1,17 @@
 export { AccessTokenVerifier } from './access-token-verifier.js';
 export { BearerAuthGuard } from './bearer-auth.guard.js';
-export { bearerChallenge, BearerError } from './bearer-error.js';
+export {
+  bearerChallenge,
+  BearerError,
+  dpopChallenge,
+  type BearerErrorCode,
+  type DpopChallengeParameters,
+} from './bearer-error.js';
+export {
+  DEFAULT_DPOP_CLOCK_SKEW_SECONDS,
+  DEFAULT_DPOP_MAX_AGE_SECONDS,
+  DpopBinding,
+} from './dpop-binding.js';
 export {
   accessTokenHash,
   DPOP_ALGORITHMS,
@@ -24,6 +35,8 @@ export { Principal } from './principal.decorator.js';
 export type { Actor as AccessTokenActor, Principal as AccessTokenPrincipal } from './principal.js';
 export { ResourceServerModule } from './resource-server.module.js';
 export type {
+  DpopNonceSource,
+  DpopOptions,
   IntrospectionOptions,
   JsonWebKeySetDocument,
   ProtectedResourceMetadataOptions,

@@ -22,6 +22,11 @@ export interface Principal {
    * was issued to.
    */
   actor?: Actor;
+  /**
+   * For a DPoP-bound token (RFC 9449 §6.1, `cnf.jkt`): the RFC 7638 thumbprint of the key it
+   * is bound to. The guard accepts such a token only with a proof signed by that key.
+   */
+  jkt?: string;
   /** Every claim of the token, as verified. */
   claims: Record<string, unknown>;
 }

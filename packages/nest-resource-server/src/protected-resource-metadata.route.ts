@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { DPOP_ALGORITHMS } from './dpop-proof.js';
 import {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
@@ -25,7 +26,11 @@ export class ProtectedResourceMetadataRoute implements OnModuleInit {
     // No HTTP adapter in a standalone application context: nothing to serve.
     const adapter = this.adapterHost.httpAdapter;
     if (!metadata || !adapter) return;
-    const document = protectedResourceMetadata(this.options.issuer, metadata);
+    // The guard takes DPoP-bound tokens whatever the options: say which proofs it accepts.
+    const document = protectedResourceMetadata(this.options.issuer, metadata, {
+      algorithms: DPOP_ALGORITHMS,
+      required: this.options.dpop?.required === true,
+    });
     const path = new URL(protectedResourceMetadataUrl(metadata.resource)).pathname;
     adapter.get(path, (_request: unknown, response: unknown) => {
       adapter.setHeader(response, 'Cache-Control', 'public, max-age=300');

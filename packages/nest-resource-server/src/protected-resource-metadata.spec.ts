@@ -52,4 +52,25 @@ describe('protectedResourceMetadata', () => {
       resource_documentation: 'https://docs.example.com',
     });
   });
+
+  it('names the DPoP proof algorithms, and whether bound tokens are required (RFC 9728 §2)', () => {
+    const resource = { resource: 'https://api.example.com' };
+    expect(
+      protectedResourceMetadata('https://as.example.com', resource, {
+        algorithms: ['ES256', 'EdDSA'],
+        required: false,
+      }),
+    ).toEqual({
+      resource: 'https://api.example.com',
+      authorization_servers: ['https://as.example.com'],
+      bearer_methods_supported: ['header'],
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+    });
+    expect(
+      protectedResourceMetadata('https://as.example.com', resource, {
+        algorithms: ['ES256'],
+        required: true,
+      }),
+    ).toMatchObject({ dpop_bound_access_tokens_required: true });
+  });
 });

@@ -11,6 +11,10 @@ export interface ProtectedResourceMetadata {
   scopes_supported?: string[];
   resource_name?: string;
   resource_documentation?: string;
+  /** RFC 9728 §2: the DPoP proof algorithms accepted (the guard accepts DPoP-bound tokens). */
+  dpop_signing_alg_values_supported?: string[];
+  /** RFC 9728 §2: present (true) when the resource takes DPoP-bound tokens only. */
+  dpop_bound_access_tokens_required?: boolean;
 }
 
 /**
@@ -45,6 +49,7 @@ export function protectedResourceMetadataUrl(resource: string): string {
 export function protectedResourceMetadata(
   issuer: string,
   options: ProtectedResourceMetadataOptions,
+  dpop?: { algorithms: readonly string[]; required: boolean },
 ): ProtectedResourceMetadata {
   resourceUrl(options.resource);
   return {
@@ -57,5 +62,7 @@ export function protectedResourceMetadata(
     ...(options.resourceDocumentation && {
       resource_documentation: options.resourceDocumentation,
     }),
+    ...(dpop && { dpop_signing_alg_values_supported: [...dpop.algorithms] }),
+    ...(dpop?.required && { dpop_bound_access_tokens_required: true }),
   };
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { BearerAuthGuard } from './bearer-auth.guard.js';
+import { DpopBinding } from './dpop-binding.js';
 import { IssuerKeys } from './issuer-keys.js';
 import { IssuerMetadata } from './issuer-metadata.js';
 import { ProtectedResourceMetadataRoute } from './protected-resource-metadata.route.js';
@@ -18,6 +19,7 @@ const PROVIDERS: Provider[] = [
   AccessTokenVerifier,
   VerifiedTokens,
   TokenIntrospector,
+  DpopBinding,
   BearerAuthGuard,
 ];
 
