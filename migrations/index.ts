@@ -15,6 +15,7 @@ import { AuditPartitions1796400000000 } from './1796400000000-AuditPartitions.js
 import { UsedDpopProofs1796410000000 } from './1796410000000-UsedDpopProofs.js';
 import { DpopBinding1796500000000 } from './1796500000000-DpopBinding.js';
 import { PushedAuthorizationRequests1796520000000 } from './1796520000000-PushedAuthorizationRequests.js';
+import { SigningAlgorithms1796600000000 } from './1796600000000-SigningAlgorithms.js';
 
 export const migrations = [
   Initial1795319936586,
@@ -33,4 +34,5 @@ export const migrations = [
   UsedDpopProofs1796410000000,
   DpopBinding1796500000000,
   PushedAuthorizationRequests1796520000000,
+  SigningAlgorithms1796600000000,
 ];

@@ -1,7 +1,8 @@
-import { Controller, Get, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentActor } from '../audit/actor.decorator.js';
 import type { Actor } from '../audit/audit.service.js';
+import { RotateKeysDto } from '../keys/dto/rotate-keys.dto.js';
 import { KeysService } from '../keys/keys.service.js';
 import { presentSigningKey } from '../keys/signing-key.presenter.js';
 import { RequiresLiveToken } from '../tokens/requires-live-token.decorator.js';
@@ -19,9 +20,17 @@ export class AdminKeysController {
     return { items: (await this.keys.list()).map(presentSigningKey) };
   }
 
-  /** A new key signs from now on; the old one stays published until its tokens expire. */
+  /**
+   * New keys sign from now on (every algorithm's, or `alg`'s alone); the old ones stay
+   * published until their tokens expire.
+   */
   @Post('rotate')
-  async rotate(@CurrentActor() actor: Actor) {
-    return presentSigningKey(await this.keys.rotate(actor));
+  @ApiCreatedResponse({
+    description:
+      'The new key of `alg` (unset: of SIGNING_ALG, the one that signs access tokens), and in `rotated` every key this rotation made.',
+  })
+  async rotate(@Body() body: RotateKeysDto, @CurrentActor() actor: Actor) {
+    const { key, rotated } = await this.keys.rotate(actor, body.alg);
+    return { ...presentSigningKey(key), rotated: rotated.map((row) => presentSigningKey(row)) };
   }
 }

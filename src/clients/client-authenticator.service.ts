@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error.js';
 import { digestsEqual, sha256 } from '../common/secrets.js';
-import { AssertionRejected, ClientAssertionVerifier } from './client-assertion.verifier.js';
+import {
+  AssertionRejected,
+  ClientAssertionVerifier,
+  SECRET_ASSERTION_ALGORITHMS,
+} from './client-assertion.verifier.js';
 import { ClientAuthThrottle } from './client-auth-throttle.service.js';
 import type { Client, TokenEndpointAuthMethod } from './client.entity.js';
 import { ClientsService } from './clients.service.js';
@@ -21,7 +25,12 @@ export interface ClientCredentialsInput {
 
 type Presented =
   | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
-  | { method: 'private_key_jwt'; clientId?: string; assertion: string }
+  | {
+      /** private_key_jwt or client_secret_jwt: which one, the verified header says. */
+      method: 'assertion';
+      clientId?: string;
+      assertion: string;
+    }
   | { method: 'none'; clientId: string };
 
 /** A digest to compare against when the client is unknown, so that case takes as long. */
@@ -45,8 +54,9 @@ const MAX_CLIENT_ID_LENGTH = 256;
 
 /**
  * Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
- * HTTP Basic, body parameters, a signed assertion (private_key_jwt, RFC 7523 §2.2), or —
- * for public clients — client_id alone. A client may only use the method it registered,
+ * HTTP Basic, body parameters, a signed assertion (private_key_jwt, or client_secret_jwt with
+ * an HMAC keyed by the secret: RFC 7523 §2.2, OIDC Core §9), or — for public clients —
+ * client_id alone. A client may only use the method it registered,
  * and one method per request. Failures are counted, and refused outright while their
  * client_id and address are locked (ClientAuthThrottle).
  */
@@ -73,6 +83,8 @@ export class ClientAuthenticator {
     let clientId: string | undefined;
     try {
       const presented = this.presented(input);
+      // An assertion's failure counts against its client_id parameter when it has one (as
+      // oauth4webapi and most libraries send), and against the address always.
       if (presented.clientId !== undefined && presented.clientId.length <= MAX_CLIENT_ID_LENGTH)
         clientId = presented.clientId;
       await this.throttle.assertNotLocked(input.ip, clientId);
@@ -85,7 +97,7 @@ export class ClientAuthenticator {
   }
 
   private async verify(presented: Presented): Promise<Client> {
-    if (presented.method === 'private_key_jwt')
+    if (presented.method === 'assertion')
       return this.byAssertion(presented.assertion, presented.clientId);
     if (presented.clientId.length > MAX_CLIENT_ID_LENGTH) throw OAuthError.invalidClient();
     const client = await this.clients.findForAuthentication(presented.clientId);
@@ -102,20 +114,27 @@ export class ClientAuthenticator {
 
   private async byAssertion(assertion: string, clientId?: string): Promise<Client> {
     try {
-      const { client, claims } = await this.assertions.verify(
+      const { client, claims, alg } = await this.assertions.verify(
         assertion,
         this.assertions.audiences(),
+        'client-authentication',
       );
       // RFC 7523 §3: for client authentication, sub is the client too.
       if (claims.sub !== client.clientId) throw new AssertionRejected('sub must be the client_id');
       if (clientId !== undefined && clientId !== client.clientId)
         throw new AssertionRejected('client_id mismatch');
-      if (client.tokenEndpointAuthMethod !== 'private_key_jwt') {
-        throw new AssertionRejected('client not registered for private_key_jwt');
+      const method: TokenEndpointAuthMethod = SECRET_ASSERTION_ALGORITHMS.includes(alg)
+        ? 'client_secret_jwt'
+        : 'private_key_jwt';
+      if (client.tokenEndpointAuthMethod !== method) {
+        throw new AssertionRejected(`client not registered for ${method}`);
       }
       return client;
     } catch (error) {
-      if (error instanceof AssertionRejected) throw OAuthError.invalidClient();
+      // Most reasons stay unsaid, as for a wrong secret; those that tell how to fix a
+      // well-meant request (a missing kid) are given.
+      if (error instanceof AssertionRejected)
+        throw OAuthError.invalidClient(error.explained ? error.message : undefined);
       throw error;
     }
   }
@@ -132,7 +151,7 @@ export class ClientAuthenticator {
           `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}, with a client_assertion`,
         );
       }
-      return { method: 'private_key_jwt', clientId, assertion: clientAssertion };
+      return { method: 'assertion', clientId, assertion: clientAssertion };
     }
     if (basic) {
       if (clientSecret !== undefined) {

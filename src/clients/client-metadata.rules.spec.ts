@@ -14,6 +14,8 @@ const codeClient: ClientMetadata = {
   defaultResource: null,
   requirePushedAuthorizationRequests: false,
   dpopBoundAccessTokens: false,
+  idTokenSignedResponseAlg: null,
+  userinfoSignedResponseAlg: null,
 };
 
 describe('checkClientMetadata: require_pushed_authorization_requests', () => {
@@ -40,5 +42,30 @@ describe('checkClientMetadata: require_pushed_authorization_requests', () => {
     expect(() =>
       checkClientMetadata({ ...machine, requirePushedAuthorizationRequests: false }),
     ).not.toThrow();
+  });
+});
+
+describe('checkClientMetadata: id_token_signed_response_alg and userinfo_signed_response_alg', () => {
+  it.each(['ES256', 'RS256', 'PS256', 'EdDSA'] as const)('accepts %s, which has a key', (alg) => {
+    expect(() =>
+      checkClientMetadata({
+        ...codeClient,
+        idTokenSignedResponseAlg: alg,
+        userinfoSignedResponseAlg: alg,
+      }),
+    ).not.toThrow();
+  });
+
+  it.each(['HS256', 'none', 'RS512', 'es256'])('refuses %s with invalid_client_metadata', (alg) => {
+    for (const field of ['idTokenSignedResponseAlg', 'userinfoSignedResponseAlg'] as const) {
+      let error: unknown;
+      try {
+        checkClientMetadata({ ...codeClient, [field]: alg as never });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(OAuthError);
+      expect((error as OAuthError).error).toBe('invalid_client_metadata');
+    }
   });
 });

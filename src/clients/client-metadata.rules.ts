@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { resourceIdentifierProblem } from '../apis/resource-identifier.js';
 import { OAuthError } from '../common/oauth-error.js';
 import { Scope } from '../common/scope.js';
+import { isSigningAlg, SIGNING_ALGS, type SigningAlg } from '../keys/signing-algorithms.js';
 import type { TokenEndpointAuthMethod } from './client.entity.js';
 import { redirectUriProblem } from './redirect-uri.rules.js';
 
@@ -21,6 +22,7 @@ export const REGISTRABLE_RESPONSE_TYPES = ['code', 'token'];
 export const AUTH_METHODS: TokenEndpointAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
+  'client_secret_jwt',
   'private_key_jwt',
   'none',
 ];
@@ -38,6 +40,8 @@ export interface ClientMetadata {
   defaultResource: string | null;
   requirePushedAuthorizationRequests: boolean;
   dpopBoundAccessTokens: boolean;
+  idTokenSignedResponseAlg: SigningAlg | null;
+  userinfoSignedResponseAlg: SigningAlg | null;
 }
 
 const invalid = (description: string) => new OAuthError('invalid_client_metadata', description);
@@ -115,6 +119,14 @@ export function checkClientMetadata(metadata: ClientMetadata): void {
     throw invalid("scope names must not contain '#', which grants use to name an API's scopes");
   }
   checkResourceScopes(metadata);
+  // OIDC Registration §2: algorithms the server has keys for (`none` is not offered).
+  for (const [field, alg] of [
+    ['id_token_signed_response_alg', metadata.idTokenSignedResponseAlg],
+    ['userinfo_signed_response_alg', metadata.userinfoSignedResponseAlg],
+  ] as const) {
+    if (alg !== null && !isSigningAlg(alg))
+      throw invalid(`${field} must be one of ${SIGNING_ALGS.join(', ')}`);
+  }
   if (metadata.jwks) {
     metadata.jwks.keys.forEach((key, index) => {
       if (typeof key.kty !== 'string' || !['RSA', 'EC', 'OKP'].includes(key.kty)) {

@@ -1,9 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { Scope } from '../common/scope.js';
 import { TimestampedEntity } from '../database/timestamped.entity.js';
+import type { SigningAlg } from '../keys/signing-algorithms.js';
 
 export type TokenEndpointAuthMethod =
-  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  'client_secret_basic' | 'client_secret_post' | 'client_secret_jwt' | 'private_key_jwt' | 'none';
 
 /** A JWK's members as stored: strings, with the odd array (key_ops, x5c). */
 export type JwkMembers = Record<string, string | string[]>;
@@ -44,6 +45,22 @@ export class Client extends TimestampedEntity {
   /** SHA-256 of the client secret; null for public clients. */
   @Column({ name: 'secret_digest', type: 'bytea', nullable: true, select: false })
   secretDigest!: Buffer | null;
+
+  /**
+   * For client_secret_jwt only: the secret itself, AES-256-GCM under KEY_ENCRYPTION_SECRET
+   * and bound to the client_id, since an HMAC (RFC 7523 §2.2) is checked with the secret, not
+   * its digest. Null for every other method.
+   */
+  @Column({ name: 'secret_encrypted', type: 'bytea', nullable: true, select: false })
+  secretEncrypted!: Buffer | null;
+
+  /** The algorithm of this client's ID tokens (OIDC Registration §2); null: SIGNING_ALG. */
+  @Column({ name: 'id_token_signed_response_alg', type: 'text', nullable: true })
+  idTokenSignedResponseAlg!: SigningAlg | null;
+
+  /** When set, UserInfo answers this client with a JWT signed with it (OIDC Core §5.3.2). */
+  @Column({ name: 'userinfo_signed_response_alg', type: 'text', nullable: true })
+  userinfoSignedResponseAlg!: SigningAlg | null;
 
   /** PKCE required for this client (always for public clients). */
   @Column({ name: 'require_pkce', type: 'boolean', default: true })
@@ -89,11 +106,12 @@ export class Client extends TimestampedEntity {
     return this.tokenEndpointAuthMethod === 'none';
   }
 
-  /** Whether the client authenticates with a shared secret (Basic or post). */
+  /** Whether the client authenticates with a shared secret (Basic, post or an HMAC JWT). */
   get usesSecret(): boolean {
     return (
       this.tokenEndpointAuthMethod === 'client_secret_basic' ||
-      this.tokenEndpointAuthMethod === 'client_secret_post'
+      this.tokenEndpointAuthMethod === 'client_secret_post' ||
+      this.tokenEndpointAuthMethod === 'client_secret_jwt'
     );
   }
 

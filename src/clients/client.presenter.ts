@@ -1,6 +1,6 @@
 import type { Client } from './client.entity.js';
 
-/** A client as the admin API shows it: RFC 7591 names, never the secret digest. */
+/** A client as the admin API shows it: RFC 7591 names, never the secret (digest or sealed). */
 export function presentClient(client: Client) {
   return {
     client_id: client.clientId,
@@ -19,6 +19,8 @@ export function presentClient(client: Client) {
     token_exchange_impersonation: client.tokenExchangeImpersonation,
     require_pushed_authorization_requests: client.requirePushedAuthorizationRequests,
     dpop_bound_access_tokens: client.dpopBoundAccessTokens,
+    id_token_signed_response_alg: client.idTokenSignedResponseAlg,
+    userinfo_signed_response_alg: client.userinfoSignedResponseAlg,
     disabled: client.disabled,
     client_id_issued_at: Math.floor(client.createdAt.getTime() / 1000),
     created_at: client.createdAt.toISOString(),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApisModule } from '../apis/apis.module.js';
+import { KeysModule } from '../keys/keys.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { AdminClientBootstrap } from './admin-client.bootstrap.js';
 import { ClientAuthThrottle } from './client-auth-throttle.service.js';
@@ -11,7 +12,7 @@ import { ClientsService } from './clients.service.js';
 import { CorsOrigins } from './cors-origins.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Client]), ApisModule, MetricsModule],
+  imports: [TypeOrmModule.forFeature([Client]), ApisModule, KeysModule, MetricsModule],
   providers: [
     ClientsService,
     ClientAuthenticator,

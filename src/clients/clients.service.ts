@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApisService } from '../apis/apis.service.js';
@@ -11,7 +11,9 @@ import { ChangeFeed } from '../database/change-feed.service.js';
 import { ChangedRowsCache } from '../database/changed-rows.cache.js';
 import { Scope } from '../common/scope.js';
 import { randomToken, sha256 } from '../common/secrets.js';
+import { KeyEncryption } from '../keys/key-encryption.js';
 import { checkClientMetadata } from './client-metadata.rules.js';
+import { sealClientSecret } from './client-secret.encryption.js';
 import { Client, JsonWebKeySet, TokenEndpointAuthMethod } from './client.entity.js';
 import type { CreateClientDto } from './dto/create-client.dto.js';
 import type { UpdateClientDto } from './dto/update-client.dto.js';
@@ -64,6 +66,7 @@ export class ClientsService {
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly audit: AuditService,
     private readonly apis: ApisService,
+    @Inject(KeyEncryption) private readonly encryption: KeyEncryption,
     feed: ChangeFeed,
   ) {
     this.authenticationCache = new ChangedRowsCache(feed, 'clients', { maxEntries: 10_000 });
@@ -92,12 +95,14 @@ export class ClientsService {
       tokenExchangeImpersonation: input.token_exchange_impersonation ?? false,
       requirePushedAuthorizationRequests: input.require_pushed_authorization_requests ?? false,
       dpopBoundAccessTokens: input.dpop_bound_access_tokens ?? false,
+      idTokenSignedResponseAlg: input.id_token_signed_response_alg ?? null,
+      userinfoSignedResponseAlg: input.userinfo_signed_response_alg ?? null,
       disabled: false,
     });
     checkClientMetadata(client);
     await this.checkApis(client);
     const secret = client.usesSecret ? randomToken(32) : undefined;
-    client.secretDigest = secret ? sha256(secret) : null;
+    Object.assign(client, this.storedSecret(client, secret));
     await this.clients.insert(client);
     await this.record('client.created', clientId, actor, {
       grant_types: client.grantTypes,
@@ -133,7 +138,7 @@ export class ClientsService {
     return this.authenticationCache.get(clientId, () =>
       this.clients
         .createQueryBuilder('client')
-        .addSelect('client.secretDigest')
+        .addSelect(['client.secretDigest', 'client.secretEncrypted'])
         .where('client.clientId = :clientId', { clientId })
         .getOne(),
     );
@@ -155,6 +160,7 @@ export class ClientsService {
   async update(clientId: string, input: UpdateClientDto, actor: Actor = {}): Promise<IssuedClient> {
     const client = await this.get(clientId);
     const hadSecret = client.usesSecret;
+    const hadSealedSecret = client.tokenEndpointAuthMethod === 'client_secret_jwt';
     if (input.client_name !== undefined) client.clientName = input.client_name;
     if (input.redirect_uris !== undefined) client.redirectUris = [...new Set(input.redirect_uris)];
     if (input.grant_types !== undefined) client.grantTypes = [...new Set(input.grant_types)];
@@ -179,6 +185,10 @@ export class ClientsService {
       client.requirePushedAuthorizationRequests = input.require_pushed_authorization_requests;
     if (input.dpop_bound_access_tokens !== undefined)
       client.dpopBoundAccessTokens = input.dpop_bound_access_tokens;
+    if (input.id_token_signed_response_alg !== undefined)
+      client.idTokenSignedResponseAlg = input.id_token_signed_response_alg;
+    if (input.userinfo_signed_response_alg !== undefined)
+      client.userinfoSignedResponseAlg = input.userinfo_signed_response_alg;
     checkClientMetadata(client);
     if (input.resource_scopes !== undefined) await this.checkApis(client);
 
@@ -199,12 +209,18 @@ export class ClientsService {
       tokenExchangeImpersonation: client.tokenExchangeImpersonation,
       requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
       dpopBoundAccessTokens: client.dpopBoundAccessTokens,
+      idTokenSignedResponseAlg: client.idTokenSignedResponseAlg,
+      userinfoSignedResponseAlg: client.userinfoSignedResponseAlg,
     };
-    if (!hadSecret && client.usesSecret) {
+    const needsSealedSecret = client.tokenEndpointAuthMethod === 'client_secret_jwt';
+    if (client.usesSecret && (!hadSecret || (needsSealedSecret && !hadSealedSecret))) {
+      // Only the digest of the old secret is kept: client_secret_jwt needs one it can read.
       secret = randomToken(32);
-      changes.secretDigest = sha256(secret);
-    } else if (hadSecret && !client.usesSecret) {
-      changes.secretDigest = null;
+      Object.assign(changes, this.storedSecret(client, secret));
+    } else if (!client.usesSecret) {
+      Object.assign(changes, this.storedSecret(client, undefined));
+    } else if (hadSealedSecret && !needsSealedSecret) {
+      changes.secretEncrypted = null;
     }
     await this.clients.update({ clientId }, changes);
     await this.record('client.updated', clientId, actor, { fields: Object.keys(input).sort() });
@@ -233,7 +249,7 @@ export class ClientsService {
       );
     }
     const secret = randomToken(32);
-    await this.clients.update({ clientId }, { secretDigest: sha256(secret) });
+    await this.clients.update({ clientId }, this.storedSecret(client, secret));
     await this.record('client.secret_rotated', clientId, actor);
     return { client: await this.get(clientId), secret };
   }
@@ -246,6 +262,9 @@ export class ClientsService {
     const method: TokenEndpointAuthMethod = 'client_secret_basic';
     const existing = await this.clients.findOneBy({ clientId });
     const grants = new Set([...(existing?.grantTypes ?? []), 'client_credentials']);
+    const tokenEndpointAuthMethod = existing?.usesSecret
+      ? existing.tokenEndpointAuthMethod
+      : method;
     await this.clients.upsert(
       {
         clientId,
@@ -254,9 +273,9 @@ export class ClientsService {
         grantTypes: [...grants],
         responseTypes: existing?.responseTypes ?? [],
         scope: (existing?.scopes ?? Scope.EMPTY).union(Scope.of(['admin'])).toString(),
-        tokenEndpointAuthMethod: existing?.usesSecret ? existing.tokenEndpointAuthMethod : method,
+        tokenEndpointAuthMethod,
         jwks: existing?.jwks ?? null,
-        secretDigest: sha256(secret),
+        ...this.storedSecret({ clientId, tokenEndpointAuthMethod }, secret),
         disabled: false,
       },
       ['clientId'],
@@ -270,6 +289,23 @@ export class ClientsService {
       .where('client.disabled = false')
       .andWhere(`'admin' = ANY(string_to_array(client.scope, ' '))`)
       .getExists();
+  }
+
+  /**
+   * How a client's secret is kept: its SHA-256 digest, and for client_secret_jwt also the
+   * secret itself, sealed (an HMAC is checked with the secret). No secret: neither.
+   */
+  private storedSecret(
+    client: Pick<Client, 'clientId' | 'tokenEndpointAuthMethod'>,
+    secret: string | undefined,
+  ): Pick<Client, 'secretDigest' | 'secretEncrypted'> {
+    return {
+      secretDigest: secret === undefined ? null : sha256(secret),
+      secretEncrypted:
+        secret !== undefined && client.tokenEndpointAuthMethod === 'client_secret_jwt'
+          ? sealClientSecret(this.encryption, client.clientId, secret)
+          : null,
+    };
   }
 
   /**

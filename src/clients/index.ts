@@ -5,6 +5,8 @@ export {
   ASSERTION_ALGORITHMS,
   AssertionRejected,
   ClientAssertionVerifier,
+  KEY_ASSERTION_ALGORITHMS,
+  SECRET_ASSERTION_ALGORITHMS,
 } from './client-assertion.verifier.js';
 export { ClientAuthenticator } from './client-authenticator.service.js';
 export type { ClientCredentialsInput } from './client-authenticator.service.js';

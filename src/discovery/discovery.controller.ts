@@ -6,6 +6,7 @@ import { ResponseTypeRegistry } from '../authorization/response-types/response-t
 import { ASSERTION_ALGORITHMS } from '../clients/client-assertion.verifier.js';
 import { AUTH_METHODS } from '../clients/client-metadata.rules.js';
 import { AppConfig } from '../config/app-config.js';
+import { SIGNING_ALGS } from '../keys/signing-algorithms.js';
 import { GrantRegistry } from '../tokens/grant-registry.js';
 
 /** Public clients (`none`) may revoke their own tokens; introspection needs authentication. */
@@ -71,7 +72,10 @@ export class DiscoveryController {
       // ID tokens come from the code flow; `token` alone carries none.
       response_types_supported: this.responseTypes.responseTypes(),
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: [this.config.signingAlg],
+      // A key for each (RS256 among them, as OIDC Core §15.1 and Discovery §3 require); a
+      // client picks one with id_token_signed_response_alg / userinfo_signed_response_alg.
+      id_token_signing_alg_values_supported: SIGNING_ALGS,
+      userinfo_signing_alg_values_supported: SIGNING_ALGS,
       scopes_supported: ['openid', 'profile', 'email'],
       claims_supported: [
         'sub',

@@ -1,4 +1,4 @@
-import { sign } from 'node:crypto';
+import { constants, sign } from 'node:crypto';
 import { derToRawSignature } from './ecdsa-signature.js';
 import type { ActiveSigningKey } from './keys.service.js';
 
@@ -29,10 +29,25 @@ export function signCompactJws(
   claims: Record<string, unknown>,
 ): string {
   const input = `${encodedHeader(key, typ)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const signature =
-    key.alg === 'ES256'
-      ? // JWS wants the raw r||s form (RFC 7518 §3.4), not DER.
-        derToRawSignature(sign('sha256', Buffer.from(input), key.privateKey), 32)
-      : sign('sha256', Buffer.from(input), key.privateKey);
-  return `${input}.${signature.toString('base64url')}`;
+  return `${input}.${signature(key, Buffer.from(input)).toString('base64url')}`;
+}
+
+function signature(key: ActiveSigningKey, input: Buffer): Buffer {
+  switch (key.alg) {
+    case 'ES256':
+      // JWS wants the raw r||s form (RFC 7518 §3.4), not DER.
+      return derToRawSignature(sign('sha256', input, key.privateKey), 32);
+    case 'RS256':
+      return sign('sha256', input, key.privateKey);
+    case 'PS256':
+      // RFC 7518 §3.5: MGF1 with SHA-256 and a salt as long as the hash.
+      return sign('sha256', input, {
+        key: key.privateKey,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      });
+    case 'EdDSA':
+      // Ed25519 hashes internally (RFC 8037 §3.1): no digest named.
+      return sign(null, input, key.privateKey);
+  }
 }

@@ -5,3 +5,6 @@ export { KeyEncryption } from './key-encryption.js';
 export { KeysModule } from './keys.module.js';
 export { KeysService } from './keys.service.js';
 export { presentSigningKey } from './signing-key.presenter.js';
+export { SIGNING_ALGS, isSigningAlg } from './signing-algorithms.js';
+export type { SigningAlg } from './signing-algorithms.js';
+export { RotateKeysDto } from './dto/rotate-keys.dto.js';

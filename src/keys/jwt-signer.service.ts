@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { signCompactJws } from './compact-jws.js';
 import { KeysService } from './keys.service.js';
+import type { SigningAlg } from './signing-algorithms.js';
 
 interface PendingSignature {
   typ: string;
+  /** Undefined: SIGNING_ALG's key. */
+  alg: SigningAlg | undefined;
   claims: Record<string, unknown>;
   resolve: (jwt: string) => void;
   reject: (error: unknown) => void;
@@ -22,9 +25,10 @@ export class JwtSigner {
 
   constructor(private readonly keys: KeysService) {}
 
-  sign(typ: string, claims: Record<string, unknown>): Promise<string> {
+  /** A JWT of `typ` over `claims`, signed with the active key of `alg` (or SIGNING_ALG's). */
+  sign(typ: string, claims: Record<string, unknown>, alg?: SigningAlg): Promise<string> {
     return new Promise((resolve, reject) => {
-      if (this.pending.push({ typ, claims, resolve, reject }) === 1) {
+      if (this.pending.push({ typ, alg, claims, resolve, reject }) === 1) {
         setImmediate(() => this.signPending());
       }
     });
@@ -33,15 +37,16 @@ export class JwtSigner {
   private signPending(): void {
     const batch = this.pending;
     this.pending = [];
-    let key;
+    let defaultKey;
     try {
-      key = this.keys.signingKey();
+      defaultKey = this.keys.signingKey();
     } catch (error) {
       for (const { reject } of batch) reject(error);
       return;
     }
-    for (const { typ, claims, resolve, reject } of batch) {
+    for (const { typ, alg, claims, resolve, reject } of batch) {
       try {
+        const key = alg === undefined ? defaultKey : this.keys.signingKey(alg);
         resolve(signCompactJws(key, typ, claims));
       } catch (error) {
         reject(error);

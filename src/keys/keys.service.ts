@@ -1,14 +1,16 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
-import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
-import { DataSource, Repository } from 'typeorm';
+import { createPrivateKey, generateKeyPair, KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DataSource, In, Repository } from 'typeorm';
 import { AuditService, type Actor } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { LOCKS, withAdvisoryLock } from '../database/advisory-lock.js';
 import { ChangeFeed } from '../database/change-feed.service.js';
 import { KeyEncryption } from './key-encryption.js';
-import { SigningAlg, SigningKey } from './signing-key.entity.js';
+import { SIGNING_ALGS, type SigningAlg } from './signing-algorithms.js';
+import { SigningKey } from './signing-key.entity.js';
 
 export interface ActiveSigningKey {
   kid: string;
@@ -22,6 +24,27 @@ export interface PublicJwk extends JWK {
   use: 'sig';
 }
 
+/** What a rotation made: the key that now signs `alg` first, then every key it made. */
+export interface Rotation {
+  key: SigningKey;
+  rotated: SigningKey[];
+}
+
+const generate = promisify(generateKeyPair);
+
+/** A fresh key pair for `alg`, generated off the event loop (an RSA key takes a while). */
+function generateFor(alg: SigningAlg): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+  switch (alg) {
+    case 'ES256':
+      return generate('ec', { namedCurve: 'P-256' });
+    case 'RS256':
+    case 'PS256':
+      return generate('rsa', { modulusLength: 2048 });
+    case 'EdDSA':
+      return generate('ed25519');
+  }
+}
+
 /** How often every instance re-reads the keys, so a rotation elsewhere reaches it. */
 const RELOAD_INTERVAL_MS = 30_000;
 /**
@@ -31,13 +54,17 @@ const RELOAD_INTERVAL_MS = 30_000;
 const RETIREMENT_MARGIN_SECONDS = RELOAD_INTERVAL_MS / 1000 + 30;
 
 /**
- * The server's signing keys. Every instance loads them from the database, so tokens signed
- * by one instance verify with the JWKS of any other. A rotation makes a new key the signer;
- * retired keys stay published until every token they signed has expired.
+ * The server's signing keys: one active key for each of SIGNING_ALGS, SIGNING_ALG's signing
+ * access tokens and the ID tokens of clients that ask for no algorithm. Every instance loads
+ * them from the database, so tokens signed by one instance verify with the JWKS of any other.
+ * A rotation makes a new key the signer of its algorithm; retired keys stay published until
+ * every token they signed has expired.
  */
 @Injectable()
 export class KeysService implements OnModuleInit, OnModuleDestroy {
-  private active?: ActiveSigningKey;
+  private readonly active = new Map<SigningAlg, ActiveSigningKey>();
+  /** The active key of SIGNING_ALG, kept apart so the access-token path does no lookup. */
+  private defaultKey?: ActiveSigningKey;
   /** One document per load: the in-process key set and the JSON are rebuilt when it changes. */
   private published: { keys: PublicJwk[] } = { keys: [] };
   private jwksJson?: { source: { keys: PublicJwk[] }; json: string };
@@ -61,9 +88,20 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    // Under the boot lock, so instances booting together make one key per algorithm; a
+    // deployment from before an algorithm was added gains its key on the next boot.
     await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, async () => {
-      const current = await this.keys.findOneBy({ status: 'active', alg: this.config.signingAlg });
-      if (!current) await this.createKey(this.config.signingAlg);
+      const current = await this.keys.findBy({ status: 'active' });
+      const missing = SIGNING_ALGS.filter((alg) => !current.some((row) => row.alg === alg));
+      if (missing.length === 0) return;
+      // An instance of the release before signs with the newest active key, whatever its
+      // algorithm: keys added by an upgrade are dated before the keys already active, so
+      // such instances keep theirs until they are replaced.
+      const oldest = current.reduce<Date | undefined>(
+        (earliest, row) => (earliest && earliest < row.createdAt ? earliest : row.createdAt),
+        undefined,
+      );
+      await this.createKeys(missing, oldest);
     });
     await this.reload();
     this.timer = setInterval(() => void this.reload().catch(() => undefined), RELOAD_INTERVAL_MS);
@@ -74,10 +112,11 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** The key new tokens are signed with. */
-  signingKey(): ActiveSigningKey {
-    if (!this.active) throw new Error('signing keys are not loaded');
-    return this.active;
+  /** The key new tokens of `alg` are signed with; by default SIGNING_ALG's. */
+  signingKey(alg?: SigningAlg): ActiveSigningKey {
+    const key = alg === undefined ? this.defaultKey : this.active.get(alg);
+    if (!key) throw new Error(`no ${alg ?? 'default'} signing key is loaded`);
+    return key;
   }
 
   /** Public keys of every key that may still have live tokens. */
@@ -119,30 +158,59 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
     return rows.map((row) => Object.assign(row, { published: this.isPublished(row) }));
   }
 
-  /** Makes a fresh key the signer; the previous one is retired but stays published. */
-  async rotate(actor: Actor = {}): Promise<SigningKey> {
-    const key = await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, () =>
-      this.createKey(this.config.signingAlg),
+  /**
+   * Makes a fresh key the signer of `alg`, or of every algorithm when none is named; the
+   * previous ones are retired but stay published. One audit row for the whole rotation.
+   */
+  async rotate(actor: Actor = {}, alg?: SigningAlg): Promise<Rotation> {
+    const algs = alg === undefined ? SIGNING_ALGS : [alg];
+    const rotated = await withAdvisoryLock(this.dataSource, LOCKS.bootstrap, () =>
+      this.createKeys(algs),
     );
     await this.reload();
+    const key = rotated.find((row) => row.alg === (alg ?? this.config.signingAlg))!;
     await this.audit.record({
       type: 'key.rotated',
       clientId: actor.clientId,
       ip: actor.ip,
-      details: { kid: key.kid, alg: key.alg },
+      details: {
+        kid: key.kid,
+        alg: key.alg,
+        keys: rotated.map((row) => ({ kid: row.kid, alg: row.alg })),
+      },
     });
-    return key;
+    return { key, rotated };
   }
 
-  private async createKey(alg: SigningAlg): Promise<SigningKey> {
-    const { privateKey, publicKey } =
-      alg === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  /**
+   * Makes a new key the active one of each of `algs`, in one transaction: no instance ever
+   * reads half a rotation. The key pairs are generated before it, in parallel, off the loop.
+   * `datedBefore`: the keys' created_at is set a second before it.
+   */
+  private async createKeys(algs: readonly SigningAlg[], datedBefore?: Date): Promise<SigningKey[]> {
+    const rows = await Promise.all(algs.map((alg) => this.newKey(alg)));
+    await this.dataSource.transaction(async (manager) => {
+      await manager.update(
+        SigningKey,
+        { status: 'active', alg: In([...algs]) },
+        { status: 'retired', retiredAt: () => 'now()' },
+      );
+      await manager.insert(SigningKey, rows);
+      if (datedBefore) {
+        const createdAt = new Date(datedBefore.getTime() - 1000);
+        await manager.update(SigningKey, { kid: In(rows.map((row) => row.kid)) }, { createdAt });
+        for (const row of rows) row.createdAt = createdAt;
+      }
+    });
+    return rows;
+  }
+
+  private async newKey(alg: SigningAlg): Promise<SigningKey> {
+    const { privateKey, publicKey } = await generateFor(alg);
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' });
-    const row = this.keys.create({
+    return this.keys.create({
       kid,
       alg,
       publicJwk: publicJwk as Record<string, string>,
@@ -150,15 +218,6 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
       status: 'active',
       retiredAt: null,
     });
-    await this.dataSource.transaction(async (manager) => {
-      await manager.update(
-        SigningKey,
-        { status: 'active' },
-        { status: 'retired', retiredAt: () => 'now()' },
-      );
-      await manager.insert(SigningKey, row);
-    });
-    return row;
   }
 
   private isPublished(row: SigningKey): boolean {
@@ -171,28 +230,33 @@ export class KeysService implements OnModuleInit, OnModuleDestroy {
   /** Reads the keys from the database into memory. */
   async reload(): Promise<void> {
     const rows = await this.keys.find({ order: { createdAt: 'DESC' } });
-    const active = rows.find((row) => row.status === 'active');
-    if (!active) throw new Error('no active signing key');
-    if (active.kid !== this.active?.kid) {
-      let privateKey: KeyObject;
-      try {
-        privateKey = createPrivateKey({
-          key: this.encryption.decrypt(active.privateKeyEncrypted, active.kid),
-          format: 'der',
-          type: 'pkcs8',
-        });
-      } catch {
-        throw new Error(
-          'KEY_ENCRYPTION_SECRET does not decrypt the stored signing keys; use the secret they were created with',
-        );
-      }
-      this.active = { kid: active.kid, alg: active.alg, privateKey };
+    for (const alg of SIGNING_ALGS) {
+      const active = rows.find((row) => row.status === 'active' && row.alg === alg);
+      if (!active) throw new Error(`no active ${alg} signing key`);
+      if (active.kid !== this.active.get(alg)?.kid) this.active.set(alg, this.decrypted(active));
     }
+    this.defaultKey = this.active.get(this.config.signingAlg);
     this.published = {
       keys: rows
         .filter((row) => this.isPublished(row))
         .map((row) => ({ ...row.publicJwk, kid: row.kid, alg: row.alg, use: 'sig' })),
     };
     this.loadedAt = Date.now();
+  }
+
+  private decrypted(row: SigningKey): ActiveSigningKey {
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey({
+        key: this.encryption.decrypt(row.privateKeyEncrypted, row.kid),
+        format: 'der',
+        type: 'pkcs8',
+      });
+    } catch {
+      throw new Error(
+        'KEY_ENCRYPTION_SECRET does not decrypt the stored signing keys; use the secret they were created with',
+      );
+    }
+    return { kid: row.kid, alg: row.alg, privateKey };
   }
 }

@@ -1,9 +1,18 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { SigningAlg } from './signing-algorithms.js';
 
-export type SigningAlg = 'ES256' | 'RS256';
+export type { SigningAlg } from './signing-algorithms.js';
 
-/** A token-signing key pair; the private half is stored encrypted (AES-256-GCM). */
+/**
+ * A token-signing key pair; the private half is stored encrypted (AES-256-GCM). Each
+ * algorithm has one active key at a time: the partial unique index makes that a fact of the
+ * table, whatever instance rotates.
+ */
 @Entity({ name: 'signing_keys' })
+@Index('signing_keys_one_active_per_alg', ['alg'], {
+  unique: true,
+  where: `"status" = 'active'`,
+})
 export class SigningKey {
   /** RFC 7638 thumbprint of the public key. */
   @PrimaryColumn({ type: 'text' })
@@ -18,7 +27,10 @@ export class SigningKey {
   @Column({ name: 'private_key_encrypted', type: 'bytea' })
   privateKeyEncrypted!: Buffer;
 
-  /** `active` keys sign; `retired` ones are only published so their tokens still verify. */
+  /**
+   * The `active` key of each algorithm signs; `retired` ones are only published so their
+   * tokens still verify.
+   */
   @Column({ type: 'text', default: 'active' })
   status!: 'active' | 'retired';
 

@@ -152,7 +152,12 @@ export class TokenMinter {
         id,
       ),
       request.idToken && user && request.grant.items.has('openid')
-        ? this.idTokens.issue({ userId: user.id, clientId: client.clientId, ...request.idToken })
+        ? this.idTokens.issue({
+            userId: user.id,
+            clientId: client.clientId,
+            alg: client.idTokenSignedResponseAlg,
+            ...request.idToken,
+          })
         : undefined,
     ]);
     const response: TokenResponse = {

@@ -620,7 +620,9 @@ describe('authorization code flow (RFC 6749 §4.1, RFC 7636, RFC 9207)', () => {
       issuer: t.baseUrl,
       userinfo_endpoint: `${t.baseUrl}/oauth/userinfo`,
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['ES256'],
+      // OIDC Core §15.1 / Discovery §3: RS256 must be among them.
+      id_token_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
+      userinfo_signing_alg_values_supported: ['ES256', 'RS256', 'PS256', 'EdDSA'],
     });
   });
 });

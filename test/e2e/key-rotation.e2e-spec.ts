@@ -13,6 +13,8 @@ type KeyView = {
   published: boolean;
   retired_at: string | null;
 };
+type RotationView = KeyView & { rotated: KeyView[] };
+const ALGS = ['ES256', 'EdDSA', 'PS256', 'RS256'];
 
 describe('signing key rotation', () => {
   let t: TestApp;
@@ -36,9 +38,13 @@ describe('signing key rotation', () => {
   it('signs with the new key at once; tokens signed before keep verifying', async () => {
     const before = await issue();
     const oldKid = decodeProtectedHeader(before).kid!;
+    const oldKids = await kids();
+    expect(oldKids).toContain(oldKid);
 
     expect((await t.http.request('POST', '/admin/keys/rotate')).status).toBe(401);
-    const rotated = await t.http.request<KeyView>('POST', '/admin/keys/rotate', { auth: admin });
+    const rotated = await t.http.request<RotationView>('POST', '/admin/keys/rotate', {
+      auth: admin,
+    });
     expect(rotated.status).toBe(201);
     expect(rotated.body).toMatchObject({
       status: 'active',
@@ -47,10 +53,17 @@ describe('signing key rotation', () => {
       retired_at: null,
     });
     expect(rotated.body.kid).not.toBe(oldKid);
+    // Every algorithm's key is rotated: one new key each, none of them an old one.
+    const newKids = rotated.body.rotated.map((k) => k.kid);
+    expect(rotated.body.rotated.map((k) => [k.alg, k.status]).sort()).toEqual(
+      ALGS.map((alg) => [alg, 'active']),
+    );
+    expect(newKids).toContain(rotated.body.kid);
+    expect(newKids.filter((kid) => oldKids.includes(kid))).toEqual([]);
 
     const after = await issue();
     expect(decodeProtectedHeader(after).kid).toBe(rotated.body.kid);
-    expect((await kids()).sort()).toEqual([oldKid, rotated.body.kid].sort());
+    expect((await kids()).sort()).toEqual([...oldKids, ...newKids].sort());
 
     const jwks = createRemoteJWKSet(new URL(`${t.baseUrl}/.well-known/jwks.json`));
     for (const jwt of [before, after]) {
@@ -67,11 +80,15 @@ describe('signing key rotation', () => {
     expect((await t.http.get('/admin/keys', { bearer: adminBefore })).status).toBe(200);
 
     const list = await t.http.get<{ items: KeyView[] }>('/admin/keys', admin);
-    expect(list.body.items.map((k) => [k.kid, k.status, k.published])).toEqual([
-      [rotated.body.kid, 'active', true],
-      [oldKid, 'retired', true],
-    ]);
-    expect(list.body.items[1].retired_at).not.toBeNull();
+    expect(list.body.items.map((k) => [k.kid, k.status, k.published]).sort()).toEqual(
+      [
+        ...newKids.map((kid) => [kid, 'active', true]),
+        ...oldKids.map((kid) => [kid, 'retired', true]),
+      ].sort(),
+    );
+    // Newest first: the keys this rotation made, then the ones it retired.
+    expect(list.body.items.slice(0, 4).map((k) => k.status)).toEqual(Array(4).fill('active'));
+    for (const key of list.body.items.slice(4)) expect(key.retired_at).not.toBeNull();
     expect(JSON.stringify(list.body)).not.toMatch(/private|"d"/);
 
     const events = await t.db.query<{ details: { kid: string } }>(
@@ -114,8 +131,47 @@ describe('signing key rotation', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect(await kids()).toContain(kid);
     const [active] = await t.db.query<{ kid: string }>(
-      `SELECT kid FROM signing_keys WHERE status = 'active'`,
+      `SELECT kid FROM signing_keys WHERE status = 'active' AND alg = 'ES256'`,
     );
     expect(active.kid).toBe(kid);
+    // Every algorithm's key was rotated, SIGNING_ALG's named first.
+    expect([...stdout.matchAll(/rotated: \S+ \((\w+)\)/g)].map((m) => m[1])).toEqual([
+      'ES256',
+      'RS256',
+      'PS256',
+      'EdDSA',
+    ]);
+  });
+
+  it('rotates one algorithm when asked, and refuses one it has no key for', async () => {
+    const activeKids = async () =>
+      Object.fromEntries(
+        (
+          await t.db.query<{ alg: string; kid: string }>(
+            `SELECT alg, kid FROM signing_keys WHERE status = 'active'`,
+          )
+        ).map((row) => [row.alg, row.kid]),
+      );
+    const before = await activeKids();
+    const rotated = await t.http.json<RotationView>(
+      'POST',
+      '/admin/keys/rotate',
+      { alg: 'RS256' },
+      admin,
+    );
+    expect(rotated.status).toBe(201);
+    expect(rotated.body).toMatchObject({ alg: 'RS256', status: 'active' });
+    expect(rotated.body.rotated.map((k) => k.kid)).toEqual([rotated.body.kid]);
+    expect(await activeKids()).toEqual({ ...before, RS256: rotated.body.kid });
+
+    const refused = await t.http.json<{ error: string }>(
+      'POST',
+      '/admin/keys/rotate',
+      { alg: 'HS256' },
+      admin,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_request');
+    expect(await activeKids()).toEqual({ ...before, RS256: rotated.body.kid });
   });
 });

@@ -53,8 +53,11 @@ describe('signing keys', () => {
     });
     try {
       const jwks = await second.http.get<Jwks>('/.well-known/jwks.json');
+      // A key per algorithm: SIGNING_ALG picks the one that signs access tokens.
       expect(jwks.body.keys.map((k) => `${k.kty}/${k.alg}/${k.use}`).sort()).toEqual([
         'EC/ES256/sig',
+        'OKP/EdDSA/sig',
+        'RSA/PS256/sig',
         'RSA/RS256/sig',
       ]);
 
@@ -75,8 +78,11 @@ describe('signing keys', () => {
       const statuses = await second.db.query<{ alg: string; status: string }>(
         'SELECT alg, status FROM signing_keys ORDER BY alg',
       );
+      // The ES256 key stays active: it signs the ID tokens of clients that ask for ES256.
       expect(statuses).toEqual([
-        { alg: 'ES256', status: 'retired' },
+        { alg: 'ES256', status: 'active' },
+        { alg: 'EdDSA', status: 'active' },
+        { alg: 'PS256', status: 'active' },
         { alg: 'RS256', status: 'active' },
       ]);
     } finally {
@@ -105,8 +111,14 @@ describe('signing keys', () => {
       startTestApp({ database, env }),
     ]);
     try {
-      const keys = await a.db.query<{ kid: string }>('SELECT kid FROM signing_keys');
-      expect(keys).toHaveLength(1);
+      // One key per algorithm, not one per instance.
+      const keys = await a.db.query<{ alg: string }>('SELECT alg FROM signing_keys ORDER BY alg');
+      expect(keys).toEqual([
+        { alg: 'ES256' },
+        { alg: 'EdDSA' },
+        { alg: 'PS256' },
+        { alg: 'RS256' },
+      ]);
       expect((await a.http.get('/.well-known/jwks.json')).body).toEqual(
         (await b.http.get('/.well-known/jwks.json')).body,
       );

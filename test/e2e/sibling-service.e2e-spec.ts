@@ -110,9 +110,10 @@ describe('a sibling service guarded by the resource-server library', () => {
       'an HS256 token keyed with the public key',
       async () => {
         const { kid } = await activeSigningKey(t);
-        const jwks = await t.http.get<{ keys: object[] }>('/.well-known/jwks.json');
+        const jwks = await t.http.get<{ keys: { kid: string }[] }>('/.well-known/jwks.json');
+        const publicJwk = jwks.body.keys.find((key) => key.kid === kid);
         const input = `${b64({ alg: 'HS256', kid, typ: 'at+jwt' })}.${b64({ iss: t.baseUrl, aud: t.baseUrl, scope: 'notes:read', exp: Math.floor(Date.now() / 1000) + 60 })}`;
-        return `${input}.${createHmac('sha256', JSON.stringify(jwks.body.keys[0])).update(input).digest('base64url')}`;
+        return `${input}.${createHmac('sha256', JSON.stringify(publicJwk)).update(input).digest('base64url')}`;
       },
     ],
     [

@@ -362,8 +362,14 @@ describe('token endpoint', () => {
     it('publishes RFC 8414 metadata listing only what is implemented', async () => {
       const res = await t.http.get('/.well-known/oauth-authorization-server');
       expect(res.status).toBe(200);
-      const methods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
-      const algs = ['RS256', 'ES256'];
+      const methods = [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'none',
+      ];
+      const algs = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512'];
       expect(res.body).toEqual({
         issuer: t.baseUrl,
         authorization_endpoint: `${t.baseUrl}/oauth/authorize`,
@@ -403,9 +409,16 @@ describe('token endpoint', () => {
     it('serves the public signing keys with kid, alg and use, and nothing private', async () => {
       const res = await t.http.get<{ keys: Record<string, string>[] }>('/.well-known/jwks.json');
       expect(res.status).toBe(200);
-      expect(res.body.keys).toHaveLength(1);
-      const [key] = res.body.keys;
+      // One key per algorithm; SIGNING_ALG's (ES256 by default) signs access tokens.
+      expect(res.body.keys.map((k) => k.alg).sort()).toEqual(['ES256', 'EdDSA', 'PS256', 'RS256']);
+      const key = res.body.keys.find((k) => k.alg === 'ES256')!;
       expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+      for (const other of res.body.keys) {
+        expect(other.use).toBe('sig');
+        expect(other.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+          expect(other[member]).toBeUndefined();
+      }
       expect(key.kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(key.d).toBeUndefined();
       const issued = await t.http.clientToken(basicClient.client_id, basicClient.client_secret!);

@@ -160,11 +160,16 @@ describe('two instances on one database, under concurrent load', () => {
     await a?.close();
   });
 
-  it('boots both at once: migrations applied once, one signing key, the same JWKS', async () => {
+  it('boots both at once: migrations applied once, one signing key per algorithm, the same JWKS', async () => {
     expect(await a.db.query('SELECT count(*)::int AS n FROM migrations')).toEqual([
       { n: migrations.length },
     ]);
-    expect(await a.db.query('SELECT count(*)::int AS n FROM signing_keys')).toEqual([{ n: 1 }]);
+    // One signing key per algorithm, not one per instance.
+    expect(
+      await a.db.query(
+        'SELECT alg, count(*)::int AS n FROM signing_keys GROUP BY alg ORDER BY alg',
+      ),
+    ).toEqual(['ES256', 'EdDSA', 'PS256', 'RS256'].map((alg) => ({ alg, n: 1 })));
     const [jwksA, jwksB] = await Promise.all([
       a.http.get('/.well-known/jwks.json'),
       b.http.get('/.well-known/jwks.json'),

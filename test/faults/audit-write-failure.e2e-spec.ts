@@ -56,7 +56,7 @@ describe('an audit row that cannot be written', () => {
     });
     expect(rotated.status).toBe(201);
     const active = await t.db.query<{ kid: string }>(
-      "SELECT kid FROM signing_keys WHERE status = 'active'",
+      "SELECT kid FROM signing_keys WHERE status = 'active' AND alg = 'ES256'",
     );
     expect(active).toEqual([{ kid: rotated.body.kid }]);
     expect(await auditRows('key.rotated')).toBe(0);

@@ -224,14 +224,21 @@ describe('two instances hand work to each other under load', () => {
       (await t.http.get<JSONWebKeySet>('/.well-known/jwks.json')).body;
     const before = await a.http.clientToken(service.client_id, service.client_secret!);
     const oldKid = decodeProtectedHeader(before).kid!;
+    const oldKids = (await jwksOf(a)).keys.map((k) => k.kid);
+    expect(oldKids).toContain(oldKid);
     // B has verified (and cached) a token of the old key.
     expect((await introspect(b, before, service)).body.active).toBe(true);
 
-    const rotated = await a.http.request<{ kid: string }>('POST', '/admin/keys/rotate', {
-      auth: admin,
-    });
+    const rotated = await a.http.request<{ kid: string; rotated: { kid: string }[] }>(
+      'POST',
+      '/admin/keys/rotate',
+      { auth: admin },
+    );
     expect(rotated.status).toBe(201);
     const newKid = rotated.body.kid;
+    // Every algorithm's key is rotated, in one transaction: B sees all of them or none.
+    const newKids = rotated.body.rotated.map((k) => k.kid);
+    expect(newKids).toContain(newKid);
     const rotatedAt = Date.now();
     const afterRotation = await a.http.clientToken(service.client_id, service.client_secret!);
     expect(decodeProtectedHeader(afterRotation).kid).toBe(newKid);
@@ -241,7 +248,7 @@ describe('two instances hand work to each other under load', () => {
       (jwks) => jwks.keys.some((k) => k.kid === newKid),
       { timeoutMs: BOUND_MS, intervalMs: 50 },
     );
-    expect(published.keys.map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
+    expect(published.keys.map((k) => k.kid).sort()).toEqual([...oldKids, ...newKids].sort());
     const accepted = await pollUntil(
       async () => (await introspect(b, afterRotation, service)).body.active,
       (active) => active,

@@ -14,7 +14,7 @@ import { startSibling, type ServerProcess } from '../support/server-process.js';
 import {
   compactJws,
   makeKey,
-  serverSigningKeys,
+  serverSigningKeysWithStatus,
   startAttackerServer,
   type Claims,
   type Header,
@@ -29,9 +29,9 @@ type Verdict = 'accepted' | 'refused';
 
 /**
  * Forged JWTs (RFC 8725, RFC 7515 §4.1) at every place Portcullis accepts one. The server
- * first booted with ES256 and then with RS256, and rotated once: it publishes an ES256 key
- * (retired), an RS256 key (retired) and the active RS256 key, so confusions between keys and
- * algorithms are all possible. Every forgery has a control: the same claims, correctly signed,
+ * first booted with ES256 and then with RS256, and rotated once: it publishes, among its keys
+ * of every algorithm, an ES256 key (retired), an RS256 key (retired) and the active RS256 key,
+ * so confusions between keys and algorithms are all possible. Every forgery has a control: the same claims, correctly signed,
  * are accepted, so each refusal is about the one thing the forgery changed.
  */
 describe('forged JWTs', () => {
@@ -43,7 +43,7 @@ describe('forged JWTs', () => {
   const attackerKey = makeKey('RS256', 'attacker-key');
   let active: SigningKey; // RS256, signs new tokens
   let previous: SigningKey; // RS256, retired by the rotation
-  let ecKey: SigningKey; // ES256, retired by the restart with RS256
+  let ecKey: SigningKey; // ES256, retired by the rotation
   let app: Registered;
   let introspector: Registered;
   let user: { id: string; username: string };
@@ -61,9 +61,16 @@ describe('forged JWTs', () => {
     });
     admin = await adminAuth(t);
     expect((await t.http.request('POST', '/admin/keys/rotate', { auth: admin })).status).toBe(201);
-    const keys = await serverSigningKeys(t);
-    [active, previous, ecKey] = keys;
-    expect([active.alg, previous.alg, ecKey.alg]).toEqual(['RS256', 'RS256', 'ES256']);
+    // Newest first; the rotation made a new key of every algorithm.
+    const keys = await serverSigningKeysWithStatus(t);
+    const [rsActive, rsPrevious] = keys.filter((key) => key.alg === 'RS256');
+    const esRetired = keys.filter((key) => key.alg === 'ES256')[1];
+    expect([rsActive, rsPrevious, esRetired].map((key) => [key.alg, key.status])).toEqual([
+      ['RS256', 'active'],
+      ['RS256', 'retired'],
+      ['ES256', 'retired'],
+    ]);
+    [active, previous, ecKey] = [rsActive, rsPrevious, esRetired];
     const published = await t.http.get<{ keys: { kid: string }[] }>('/.well-known/jwks.json');
     expect(published.body.keys.map((k) => k.kid).sort()).toEqual(keys.map((k) => k.kid).sort());
 

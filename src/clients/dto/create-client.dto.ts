@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOmittable } from '../../common/is-omittable.decorator.js';
+import { SIGNING_ALGS, type SigningAlg } from '../../keys/signing-algorithms.js';
 import { ValidationErrorCode } from '../../common/validation-error-code.js';
 import {
   AUTH_METHODS,
@@ -76,7 +77,12 @@ export class CreateClientDto {
   @MaxLength(2000)
   scope?: string;
 
-  @ApiPropertyOptional({ enum: AUTH_METHODS, default: 'client_secret_basic' })
+  @ApiPropertyOptional({
+    enum: AUTH_METHODS,
+    default: 'client_secret_basic',
+    description:
+      'client_secret_jwt: an HS256/HS384/HS512 assertion keyed with the client secret (RFC 7523 §2.2); private_key_jwt: an assertion signed with a key of jwks.',
+  })
   @IsOmittable()
   @IsIn(AUTH_METHODS, {
     message: `token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`,
@@ -149,6 +155,30 @@ export class CreateClientDto {
   @IsOmittable()
   @IsBoolean()
   dpop_bound_access_tokens?: boolean;
+
+  @ApiPropertyOptional({
+    enum: SIGNING_ALGS,
+    nullable: true,
+    description:
+      'The algorithm of this client’s ID tokens (OpenID Connect Registration §2). Unset: the server’s SIGNING_ALG.',
+  })
+  @IsOptional()
+  @IsIn(SIGNING_ALGS, {
+    message: `id_token_signed_response_alg must be one of ${SIGNING_ALGS.join(', ')}`,
+  })
+  id_token_signed_response_alg?: SigningAlg | null;
+
+  @ApiPropertyOptional({
+    enum: SIGNING_ALGS,
+    nullable: true,
+    description:
+      'When set, /oauth/userinfo answers this client with a JWT (application/jwt) signed with this algorithm (OpenID Connect Core §5.3.2). Unset: plain JSON.',
+  })
+  @IsOptional()
+  @IsIn(SIGNING_ALGS, {
+    message: `userinfo_signed_response_alg must be one of ${SIGNING_ALGS.join(', ')}`,
+  })
+  userinfo_signed_response_alg?: SigningAlg | null;
 
   @ApiPropertyOptional({ type: JwksDto, nullable: true })
   @IsOptional()

@@ -40,7 +40,7 @@ export function compactJws(
 
 export interface SigningKey {
   kid: string;
-  alg: 'ES256' | 'RS256';
+  alg: 'ES256' | 'RS256' | 'PS256' | 'EdDSA';
   privateKey: KeyObject;
   /** The public half as a JWK with kid, alg and use. */
   jwk: Record<string, unknown>;
@@ -78,12 +78,23 @@ export async function serverSigningKeys(t: TestApp): Promise<SigningKey[]> {
     const publicKey = createPublicKey(privateKey);
     return {
       kid: row.kid,
-      alg: row.alg as 'ES256' | 'RS256',
+      alg: row.alg as SigningKey['alg'],
       privateKey,
       jwk: { ...publicKey.export({ format: 'jwk' }), kid: row.kid, alg: row.alg, use: 'sig' },
       pem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     };
   });
+}
+
+/** The server's keys as serverSigningKeys reads them, with whether each still signs. */
+export async function serverSigningKeysWithStatus(
+  t: TestApp,
+): Promise<(SigningKey & { status: string })[]> {
+  const keys = await serverSigningKeys(t);
+  const rows = await t.db.query<{ kid: string; status: string }>(
+    'SELECT kid, status FROM signing_keys',
+  );
+  return keys.map((key) => ({ ...key, status: rows.find((row) => row.kid === key.kid)!.status }));
 }
 
 /**
